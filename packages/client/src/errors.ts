@@ -1,0 +1,52 @@
+/** Codes the client itself gives when no error envelope could be read. */
+export type ClientErrorCode =
+  | 'TIMEOUT'
+  | 'NETWORK_ERROR'
+  | 'ABORTED'
+  | 'INVALID_RESPONSE'
+  | `HTTP_${number}`;
+
+export interface ApiErrorInit<TEnvelope> {
+  message: string;
+  code: string;
+  status: number;
+  requestId: string | undefined;
+  traceId?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+  envelope?: TEnvelope | undefined;
+  cause?: unknown;
+}
+
+/**
+ * The one error the convenience calls throw: an error answer of the API (with its envelope),
+ * or a failure to get one (timeout, network error, unreadable body).
+ */
+export class ApiError<TEnvelope = unknown> extends Error {
+  override readonly name = 'ApiError';
+  /** The API's error code (`INVALID_API_KEY`, …), or a client code (`TIMEOUT`, `HTTP_502`, …). */
+  readonly code: string;
+  /** HTTP status; 0 when no response arrived. */
+  readonly status: number;
+  /** The id this client sent in `X-Request-Id`. */
+  readonly requestId: string | undefined;
+  /** The server's trace id (`trace_id` / `request_id` of the envelope, else its `X-Request-Id`). */
+  readonly traceId: string | undefined;
+  /** Machine-readable details of the envelope, if any. */
+  readonly details: Record<string, unknown> | undefined;
+  /** The parsed error envelope, when the body was one. */
+  readonly envelope: TEnvelope | undefined;
+
+  constructor(init: ApiErrorInit<TEnvelope>) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = init.code;
+    this.status = init.status;
+    this.requestId = init.requestId;
+    this.traceId = init.traceId ?? init.requestId;
+    this.details = init.details;
+    this.envelope = init.envelope;
+  }
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return value instanceof ApiError;
+}

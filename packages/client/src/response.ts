@@ -1,0 +1,68 @@
+import { ApiError } from './errors.js';
+import { REQUEST_ID_HEADER } from './transport.js';
+
+interface FetchResult<TData, TError> {
+  data?: TData;
+  error?: TError;
+  response: Response;
+}
+
+/** What an error body says, whichever of the two envelopes it is. */
+interface EnvelopeReading {
+  message?: string;
+  code?: string;
+  traceId?: string;
+  details?: Record<string, unknown>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads the Aitronos envelope (`{success:false, error:{code, trace_id, …}}`) or Composio's (`{error:{message, code:number, slug, request_id}}`). */
+function readEnvelope(body: unknown): EnvelopeReading | undefined {
+  if (!isRecord(body) || !isRecord(body.error)) return undefined;
+  const error = body.error;
+  const reading: EnvelopeReading = {};
+  if (typeof error.message === 'string') reading.message = error.message;
+  if (typeof error.code === 'string') reading.code = error.code;
+  else if (typeof error.slug === 'string') reading.code = error.slug;
+  else if (typeof error.code === 'number') reading.code = String(error.code);
+  if (typeof error.trace_id === 'string') reading.traceId = error.trace_id;
+  else if (typeof error.request_id === 'string') reading.traceId = error.request_id;
+  if (isRecord(error.details)) reading.details = error.details;
+  return reading;
+}
+
+/** The data of a 2xx answer, or an `ApiError` for anything else: also for empty or non-JSON bodies. */
+export async function unwrap<TData, TError>(
+  call: Promise<FetchResult<TData, TError>>,
+  requestId: string,
+): Promise<TData> {
+  let result: FetchResult<TData, TError>;
+  try {
+    result = await call;
+  } catch (cause) {
+    if (cause instanceof ApiError) throw cause;
+    // A 2xx whose body is not JSON: openapi-fetch's parse throws.
+    throw new ApiError({ message: 'The response body could not be read as JSON.', code: 'INVALID_RESPONSE', status: 0, requestId, cause });
+  }
+  const { response } = result;
+  const headerTrace = response.headers.get(REQUEST_ID_HEADER) ?? undefined;
+  if (response.ok) {
+    if (result.data === undefined) {
+      throw new ApiError({ message: `Empty ${response.status} response.`, code: 'INVALID_RESPONSE', status: response.status, requestId, traceId: headerTrace });
+    }
+    return result.data;
+  }
+  const envelope = readEnvelope(result.error);
+  throw new ApiError<TError>({
+    message: envelope?.message ?? `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+    code: envelope?.code ?? `HTTP_${response.status}`,
+    status: response.status,
+    requestId,
+    traceId: envelope?.traceId ?? headerTrace,
+    details: envelope?.details,
+    envelope: envelope ? result.error : undefined,
+  });
+}

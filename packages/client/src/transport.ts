@@ -1,0 +1,147 @@
+import { ApiError } from './errors.js';
+
+export interface RetryOptions {
+  /** Retries after the first attempt (GET and HEAD only). Default 2; 0 disables retries. */
+  retries?: number;
+  /** Base of the exponential backoff, in ms. Default 200. */
+  baseDelayMs?: number;
+  /** Upper bound of one backoff wait, in ms. Default 5000. */
+  maxDelayMs?: number;
+  /** The longest `Retry-After` honoured, in ms; a longer one is returned to the caller at once. Default 30000. */
+  maxRetryAfterMs?: number;
+}
+
+export interface TransportOptions {
+  /** Per-attempt timeout in ms. Default 10000. */
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  /** The fetch to use; defaults to the global one at creation time. */
+  fetch?: typeof fetch;
+  /** Makes the id sent in `X-Request-Id` when the caller gives none. */
+  requestId?: () => string;
+  /** Called before each retry, e.g. to count retries. */
+  onRetry?: (event: RetryEvent) => void;
+  /** Random source for jitter, in [0, 1). */
+  random?: () => number;
+}
+
+export interface RetryEvent {
+  attempt: number;
+  delayMs: number;
+  reason: 'status' | 'network' | 'timeout';
+  status?: number;
+  requestId: string;
+}
+
+/** Statuses worth another try of an idempotent request. */
+export const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+const IDEMPOTENT = new Set(['GET', 'HEAD']);
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/** `Retry-After` as ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+async function pause(ms: number, signal: AbortSignal, requestId: string): Promise<void> {
+  try {
+    await sleep(ms, signal);
+  } catch (cause) {
+    throw new ApiError({ message: 'The request was aborted.', code: 'ABORTED', status: 0, requestId, cause });
+  }
+}
+
+export function defaultRequestId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/**
+ * A fetch with a per-attempt timeout, a request id on every call, and bounded retries with
+ * jittered exponential backoff for idempotent requests on 429/502/503/504 and network errors,
+ * honouring `Retry-After`. Network failures and timeouts throw `ApiError`.
+ */
+export function createTransport(options: TransportOptions = {}): (input: Request) => Promise<Response> {
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const retries = Math.max(0, options.retry?.retries ?? 2);
+  const baseDelayMs = options.retry?.baseDelayMs ?? 200;
+  const maxDelayMs = options.retry?.maxDelayMs ?? 5_000;
+  const maxRetryAfterMs = options.retry?.maxRetryAfterMs ?? 30_000;
+  const random = options.random ?? Math.random;
+  const makeId = options.requestId ?? defaultRequestId;
+
+  const backoff = (attempt: number) => Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** attempt));
+
+  return async function transport(input: Request): Promise<Response> {
+    const requestId = input.headers.get(REQUEST_ID_HEADER) ?? makeId();
+    const callerSignal = input.signal;
+    const canRetry = IDEMPOTENT.has(input.method.toUpperCase());
+
+    for (let attempt = 0; ; attempt += 1) {
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const request = new Request(input, { signal: AbortSignal.any([callerSignal, timeout]) });
+      request.headers.set(REQUEST_ID_HEADER, requestId);
+      const more = canRetry && attempt < retries;
+      let response: Response;
+      try {
+        response = await baseFetch(request);
+      } catch (cause) {
+        if (callerSignal.aborted) {
+          throw new ApiError({ message: 'The request was aborted.', code: 'ABORTED', status: 0, requestId, cause });
+        }
+        const timedOut = timeout.aborted;
+        if (more) {
+          const delayMs = backoff(attempt);
+          options.onRetry?.({ attempt: attempt + 1, delayMs, reason: timedOut ? 'timeout' : 'network', requestId });
+          await pause(delayMs, callerSignal, requestId);
+          continue;
+        }
+        throw new ApiError({
+          message: timedOut ? `No response within ${timeoutMs} ms.` : `The request failed: ${describe(cause)}`,
+          code: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
+          status: 0,
+          requestId,
+          cause,
+        });
+      }
+      if (more && RETRY_STATUSES.has(response.status)) {
+        const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+        if (retryAfter === undefined || retryAfter <= maxRetryAfterMs) {
+          const delayMs = retryAfter ?? backoff(attempt);
+          await response.body?.cancel().catch(() => undefined);
+          options.onRetry?.({ attempt: attempt + 1, delayMs, reason: 'status', status: response.status, requestId });
+          await pause(delayMs, callerSignal, requestId);
+          continue;
+        }
+      }
+      return response;
+    }
+  };
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as { cause?: unknown }).cause;
+    return inner instanceof Error ? `${cause.message} (${inner.message})` : cause.message;
+  }
+  return String(cause);
+}

@@ -1,0 +1,14 @@
+export { freePort } from './ports.ts';
+export { startPrism, type PrismProcess, type StartPrismOptions } from './prism.ts';
+export { createSpecValidator, type SpecValidator, type ValidationResult } from './spec-validator.ts';
+export {
+  loadVendorReference,
+  vendorConnectedAccountSchema,
+  vendorErrorSchema,
+  vendorStateVariants,
+  generateVendorPayloads,
+  createVendorValidator,
+  type VendorStateVariant,
+} from './vendor.ts';
+export { repoRoot, openapiBundlePath } from './paths.ts';
+export { startLoopbackServer, type LoopbackServer } from './loopback.ts';

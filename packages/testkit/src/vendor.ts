@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { JSONSchemaFaker } from 'json-schema-faker';
+import { xoroshiro128plus, type RandomGenerator } from 'pure-rand';
+import { repoRoot } from './paths.ts';
+import { formatErrors, type ValidationResult } from './spec-validator.ts';
+
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Schema = { [key: string]: Json };
+
+/** The vendor's published OpenAPI 3.0 document (test data, see openapi/composio/reference/README.md). */
+export function loadVendorReference(): Schema {
+  const file = path.join(repoRoot, 'openapi', 'composio', 'reference', 'vendor-published.json');
+  return JSON.parse(readFileSync(file, 'utf8')) as Schema;
+}
+
+/**
+ * OpenAPI 3.0 schema -> JSON Schema draft-07, reading the vendor's zod-generated output:
+ * `nullable: true` beside a `type` adds null; a bare `{nullable: true}` is `z.null()` inside
+ * `anyOf`/`oneOf` and `z.unknown()` anywhere else (additionalProperties, record values).
+ */
+function toJsonSchema(node: Json, inUnion = false): Json {
+  if (Array.isArray(node)) return node.map((item) => toJsonSchema(item));
+  if (node === null || typeof node !== 'object') return node;
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'nullable' || key === 'example' || key === 'deprecated') continue;
+    if (key === 'anyOf' || key === 'oneOf') {
+      out[key] = (value as Json[]).map((branch) => toJsonSchema(branch, true));
+    } else if (key === 'properties') {
+      out[key] = Object.fromEntries(Object.entries(value as Schema).map(([name, s]) => [name, toJsonSchema(s)]));
+    } else {
+      out[key] = toJsonSchema(value);
+    }
+  }
+  if (node.nullable === true) {
+    if (typeof out.type === 'string') {
+      out.type = [out.type, 'null'];
+      if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
+    } else if (out.type === undefined && Object.keys(out).length === 0) {
+      return inUnion ? { type: 'null' } : {};
+    }
+  }
+  return out;
+}
+
+function operation(reference: Schema): Schema {
+  const paths = reference.paths as Schema;
+  return (paths['/api/v3/connected_accounts/{nanoid}'] as Schema).get as Schema;
+}
+
+/** JSON Schema of the vendor's 200 body. */
+export function vendorConnectedAccountSchema(reference = loadVendorReference()): Schema {
+  const responses = operation(reference).responses as Schema;
+  const content = ((responses['200'] as Schema).content as Schema)['application/json'] as Schema;
+  return toJsonSchema(content.schema as Json) as Schema;
+}
+
+/** JSON Schema of the vendor's error envelope. */
+export function vendorErrorSchema(reference = loadVendorReference()): Schema {
+  return toJsonSchema(((reference.components as Schema).schemas as Schema).Error as Json) as Schema;
+}
+
+export interface VendorStateVariant {
+  authScheme: string;
+  status: string;
+  /** JSON Schema of the whole 200 body, with `state` narrowed to this scheme and status. */
+  schema: Schema;
+}
+
+/** One variant per (auth scheme, state status) pair the vendor's schema describes. */
+export function vendorStateVariants(reference = loadVendorReference()): VendorStateVariant[] {
+  const body = vendorConnectedAccountSchema(reference);
+  const properties = body.properties as Schema;
+  const state = properties.state as { oneOf: Schema[] };
+  const variants: VendorStateVariant[] = [];
+  for (const branch of state.oneOf) {
+    const branchProps = branch.properties as Schema;
+    const authScheme = ((branchProps.authScheme as Schema).enum as string[])[0]!;
+    for (const val of (branchProps.val as { oneOf: Schema[] }).oneOf) {
+      const status = (((val.properties as Schema).status as Schema).enum as string[])[0]!;
+      const narrowed: Schema = { ...branch, properties: { ...branchProps, val } };
+      variants.push({ authScheme, status, schema: { ...body, properties: { ...properties, state: narrowed } } });
+    }
+  }
+  return variants;
+}
+
+function newAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+  addFormats(ajv);
+  // The vendor's own formats are names for ids, with no syntax published.
+  ajv.addFormat('connectedAccountId', true);
+  ajv.addFormat('authConfigId', true);
+  return ajv;
+}
+
+/** Validators of the vendor's own schemas. */
+export function createVendorValidator(reference = loadVendorReference()) {
+  const ajv = newAjv();
+  const account: ValidateFunction = ajv.compile(vendorConnectedAccountSchema(reference));
+  const error: ValidateFunction = ajv.compile(vendorErrorSchema(reference));
+  const run = (validate: ValidateFunction, value: unknown): ValidationResult => {
+    const valid = validate(value) as boolean;
+    return { valid, errors: valid ? [] : formatErrors(validate.errors) };
+  };
+  return {
+    validateConnectedAccount: (value: unknown) => run(account, value),
+    validateError: (value: unknown) => run(error, value),
+  };
+}
+
+function seededRandom(seed: number): () => number {
+  let generator: RandomGenerator = xoroshiro128plus(seed);
+  return () => {
+    const [value, next] = generator.next();
+    generator = next;
+    return (value >>> 0) / 0x1_0000_0000;
+  };
+}
+
+export interface GenerateOptions {
+  seed: number;
+  count: number;
+  /** Probability that an optional property is generated. */
+  optionalsProbability?: number;
+}
+
+/**
+ * Payloads valid under the vendor's published schema, reproducible for a seed. Round-robin over
+ * every (scheme, status) variant the vendor describes, so all are covered once `count` reaches
+ * their number; optional properties and extra properties vary from payload to payload.
+ */
+export function generateVendorPayloads(options: GenerateOptions, reference = loadVendorReference()): unknown[] {
+  const variants = vendorStateVariants(reference);
+  const random = seededRandom(options.seed);
+  const pick = (alphabet: string, length: number) =>
+    Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+  const idAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  JSONSchemaFaker.format('connectedAccountId', () => `ca_${pick(idAlphabet, 12)}`);
+  JSONSchemaFaker.format('authConfigId', () => `ac_${pick(idAlphabet, 12)}`);
+  JSONSchemaFaker.option({
+    random,
+    alwaysFakeOptionals: false,
+    optionalsProbability: options.optionalsProbability ?? 0.6,
+    fillProperties: true,
+    maxItems: 4,
+    maxLength: 48,
+    failOnInvalidTypes: true,
+    failOnInvalidFormat: true,
+  });
+  const payloads: unknown[] = [];
+  for (let index = 0; index < options.count; index += 1) {
+    const variant = variants[index % variants.length]!;
+    payloads.push(JSONSchemaFaker.generate(variant.schema as never));
+  }
+  return payloads;
+}
