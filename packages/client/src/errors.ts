@@ -14,6 +14,7 @@ export interface ApiErrorInit<TEnvelope> {
   traceId?: string | undefined;
   details?: Record<string, unknown> | undefined;
   envelope?: TEnvelope | undefined;
+  retryAfterMs?: number | undefined;
   cause?: unknown;
 }
 
@@ -35,6 +36,8 @@ export class ApiError<TEnvelope = unknown> extends Error {
   readonly details: Record<string, unknown> | undefined;
   /** The parsed error envelope, when the body was one. */
   readonly envelope: TEnvelope | undefined;
+  /** The answer's `Retry-After`, in ms, when it had a readable one. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(init: ApiErrorInit<TEnvelope>) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -44,6 +47,7 @@ export class ApiError<TEnvelope = unknown> extends Error {
     this.traceId = init.traceId ?? init.requestId;
     this.details = init.details;
     this.envelope = init.envelope;
+    this.retryAfterMs = init.retryAfterMs;
   }
 }
 

@@ -1,5 +1,5 @@
 import { ApiError } from './errors.js';
-import { REQUEST_ID_HEADER } from './transport.js';
+import { parseRetryAfter, REQUEST_ID_HEADER } from './transport.js';
 
 interface FetchResult<TData, TError> {
   data?: TData;
@@ -64,5 +64,6 @@ export async function unwrap<TData, TError>(
     traceId: envelope?.traceId ?? headerTrace,
     details: envelope?.details,
     envelope: envelope ? result.error : undefined,
+    retryAfterMs: parseRetryAfter(response.headers.get('Retry-After')),
   });
 }

@@ -16,7 +16,7 @@ export interface TransportOptions {
   timeoutMs?: number;
   retry?: RetryOptions;
   /** The fetch to use; defaults to the global one at creation time. */
-  fetch?: typeof fetch;
+  fetch?: (request: Request) => Promise<Response>;
   /** Makes the id sent in `X-Request-Id` when the caller gives none. */
   requestId?: () => string;
   /** Called before each retry, e.g. to count retries. */
@@ -80,7 +80,7 @@ export function defaultRequestId(): string {
  * honouring `Retry-After`. Network failures and timeouts throw `ApiError`.
  */
 export function createTransport(options: TransportOptions = {}): (input: Request) => Promise<Response> {
-  const baseFetch = options.fetch ?? globalThis.fetch;
+  const baseFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = Math.max(0, options.retry?.retries ?? 2);
   const baseDelayMs = options.retry?.baseDelayMs ?? 200;

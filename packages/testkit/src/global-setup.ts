@@ -1,13 +1,8 @@
 import type { TestProject } from 'vitest/node';
 import { openapiBundlePath } from './paths.ts';
-import { startPrism } from './prism.ts';
+import { startPrism } from '@connector-credentials/mocks';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    aitronosMockUrl: string;
-    composioMockUrl: string;
-  }
-}
+import './provided.ts';
 
 /** Vitest global setup: one real Prism process per spec (`--errors`, free ports), stopped after the run. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -1,5 +1,6 @@
+import './provided.ts';
 export { freePort } from './ports.ts';
-export { startPrism, type PrismProcess, type StartPrismOptions } from './prism.ts';
+export { startPrism, type PrismProcess, type StartPrismOptions } from '@connector-credentials/mocks';
 export { createSpecValidator, type SpecValidator, type ValidationResult } from './spec-validator.ts';
 export {
   loadVendorReference,

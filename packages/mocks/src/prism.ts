@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { freePort } from './ports.ts';
+import getPort from 'get-port';
 
 const require = createRequire(import.meta.url);
 
@@ -35,7 +35,7 @@ function prismBin(): string {
 export async function startPrism(options: StartPrismOptions): Promise<PrismProcess> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const port = options.port ?? (await freePort());
+    const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
     try {
       return await startOnce(options, port);
     } catch (error) {

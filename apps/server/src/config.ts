@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export const KEY_HEADERS = ['X-API-Key', 'X-Flowplate-Key', 'X-Aitronos-Hub-Key'] as const;
+export type KeyHeader = (typeof KEY_HEADERS)[number];
+
+const keyEntry = z
+  .object({
+    name: z.string().min(1).max(100),
+    header: z
+      .string()
+      .transform((h, ctx) => {
+        const match = KEY_HEADERS.find((k) => k.toLowerCase() === h.toLowerCase());
+        if (!match) ctx.addIssue({ code: 'custom', message: `header must be one of ${KEY_HEADERS.join(', ')}` });
+        return match as KeyHeader;
+      }),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'sha256 must be the 64 hex digits of the SHA-256 digest of the key')
+      .transform((s) => s.toLowerCase()),
+    roles: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export type ApiKeyEntry = z.infer<typeof keyEntry>;
+
+const keyList = z.array(keyEntry).superRefine((keys, ctx) => {
+  const names = new Set<string>();
+  const digests = new Set<string>();
+  keys.forEach((key, index) => {
+    if (names.has(key.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate key name ${key.name}` });
+    if (digests.has(key.sha256)) ctx.addIssue({ code: 'custom', path: [index, 'sha256'], message: 'the same key is configured twice' });
+    names.add(key.name);
+    digests.add(key.sha256);
+  });
+});
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1')
+  .optional();
+
+const environment = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    COMPOSIO_BASE_URL: z.url({ protocol: /^https?$/, error: 'COMPOSIO_BASE_URL must be an http(s) URL' }).optional(),
+    COMPOSIO_API_KEY: z.string().min(1).optional(),
+    COMPOSIO_API_VERSION: z.enum(['v3', 'v3.1']).default('v3'),
+    COMPOSIO_TIMEOUT_MS: positiveInt(5_000),
+    COMPOSIO_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
+    /** Seconds to ask callers to wait when Composio rate limits without saying for how long. */
+    UPSTREAM_RETRY_AFTER_SECONDS: positiveInt(30),
+    API_KEYS: z.string().optional(),
+    API_KEYS_FILE: z.string().min(1).optional(),
+    VALIDATE_RESPONSES: flag,
+    SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['API_KEYS_FILE'], message: 'set API_KEYS or API_KEYS_FILE, not both' });
+    }
+  });
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  logLevel: string;
+  composio: {
+    baseUrl: string;
+    apiKey: string | undefined;
+    apiVersion: 'v3' | 'v3.1';
+    timeoutMs: number;
+    retries: number;
+  };
+  upstreamRetryAfterSeconds: number;
+  apiKeys: ApiKeyEntry[];
+  validateResponses: boolean;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const describeIssues = (issues: z.core.$ZodIssue[], prefix = '') =>
+  issues.map((i) => `${prefix}${i.path.length ? i.path.join('.') : '(value)'}: ${i.message}`);
+
+function parseKeys(raw: string, source: string): ApiKeyEntry[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    // Never echo the content: it may hold a key pasted by mistake.
+    throw new ConfigError([`${source} is not valid JSON (expected a list of { name, header, sha256, roles })`]);
+  }
+  const parsed = keyList.safeParse(json);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, `${source}[`).map((m) => m.replace(/^(\S+?)\[(\d+)\./, '$1[$2].')));
+  return parsed.data;
+}
+
+/** Reads and validates the configuration once, at start. Throws ConfigError with every problem. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environment.safeParse(source);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
+  const env = parsed.data;
+
+  let apiKeys: ApiKeyEntry[] = [];
+  if (env.API_KEYS !== undefined) apiKeys = parseKeys(env.API_KEYS, 'API_KEYS');
+  if (env.API_KEYS_FILE !== undefined) {
+    let raw: string;
+    try {
+      raw = readFileSync(env.API_KEYS_FILE, 'utf8');
+    } catch (error) {
+      throw new ConfigError([`API_KEYS_FILE: cannot read ${env.API_KEYS_FILE} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+    }
+    apiKeys = parseKeys(raw, 'API_KEYS_FILE');
+  }
+
+  const problems: string[] = [];
+  if (env.COMPOSIO_BASE_URL === undefined) problems.push('COMPOSIO_BASE_URL: required (the Composio API, or a mock of it)');
+  if (env.NODE_ENV === 'production') {
+    if (env.COMPOSIO_API_KEY === undefined) problems.push('COMPOSIO_API_KEY: required when NODE_ENV=production');
+    if (!apiKeys.some((k) => k.roles.includes('admin'))) {
+      problems.push('API_KEYS / API_KEYS_FILE: at least one key with the admin role is required when NODE_ENV=production');
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    composio: {
+      baseUrl: env.COMPOSIO_BASE_URL!.replace(/\/+$/, ''),
+      apiKey: env.COMPOSIO_API_KEY,
+      apiVersion: env.COMPOSIO_API_VERSION,
+      timeoutMs: env.COMPOSIO_TIMEOUT_MS,
+      retries: env.COMPOSIO_RETRIES,
+    },
+    upstreamRetryAfterSeconds: env.UPSTREAM_RETRY_AFTER_SECONDS,
+    apiKeys,
+    validateResponses: env.VALIDATE_RESPONSES ?? env.NODE_ENV !== 'production',
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,2 @@
+export { startPrism, type PrismProcess, type StartPrismOptions } from './prism.js';
+export { bundledSpecPath } from './specs.js';

@@ -1,0 +1,44 @@
+// The project's test command: lints both specs, checks generated code is fresh, type-checks
+// every package and runs every test suite through turbo, then prints one line of counts
+// summed over the suites' vitest reports: "N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { ensureInstalled, pnpm, root } from './bootstrap.mjs';
+
+ensureInstalled();
+
+const workspaces = ['openapi', ...['packages', 'apps'].flatMap((dir) =>
+  existsSync(path.join(root, dir)) ? readdirSync(path.join(root, dir)).map((name) => path.join(dir, name)) : [],
+)];
+const reportOf = (workspace) => path.join(root, workspace, 'test-results', 'vitest.json');
+const withTests = workspaces.filter((w) => {
+  const manifest = path.join(root, w, 'package.json');
+  return existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).scripts?.test;
+});
+// A report left from an earlier run must not be counted: turbo restores it on a cache hit.
+for (const w of withTests) rmSync(reportOf(w), { force: true });
+
+const turbo = spawnSync(
+  pnpm[0],
+  [...pnpm.slice(1), 'exec', 'turbo', 'run', 'lint', 'check', 'typecheck', 'test', '--continue=dependencies-successful', ...process.argv.slice(2)],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, REDOCLY_TELEMETRY: 'off' } },
+);
+
+let passed = 0;
+let failed = 0;
+for (const w of withTests) {
+  const file = reportOf(w);
+  if (!existsSync(file)) {
+    console.error(`no test report from ${w}: its suite did not run`);
+    failed += 1;
+    continue;
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + (report.numFailedTestSuites ?? 0);
+  console.log(`${w}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+}
+if (turbo.status !== 0 && failed === 0) failed += 1; // a lint, freshness or type-check failure
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(turbo.status === 0 && failed === 0 ? 0 : 1);
