@@ -88,11 +88,12 @@ describe('every example of ours is valid under the vendor schema', () => {
   });
 });
 
-describe(`payloads generated from the vendor schema (seed ${SEED}) are valid under ours`, () => {
-  const payloads = generateVendorPayloads({ seed: SEED, count: COUNT }, reference);
+describe.each(['zod', 'literal'] as const)(`payloads generated from the vendor schema, %s reading of bare nullable (seed ${SEED})`, (reading) => {
+  const payloads = generateVendorPayloads({ seed: SEED, count: COUNT, reading }, reference);
+  const vendorValidator = createVendorValidator(reference, reading);
 
   it('are reproducible for a seed', () => {
-    expect(generateVendorPayloads({ seed: SEED, count: 20 }, reference)).toEqual(payloads.slice(0, 20));
+    expect(generateVendorPayloads({ seed: SEED, count: 20, reading }, reference)).toEqual(payloads.slice(0, 20));
   });
 
   it('cover every (auth scheme, status) variant of the vendor schema', () => {
@@ -111,14 +112,38 @@ describe(`payloads generated from the vendor schema (seed ${SEED}) are valid und
     expect(payloads.length).toBeGreaterThanOrEqual(200);
     const failures: string[] = [];
     payloads.forEach((payload, index) => {
-      const theirs = vendor.validateConnectedAccount(payload);
+      const theirs = vendorValidator.validateConnectedAccount(payload);
       if (!theirs.valid) failures.push(`#${index} invalid under the vendor schema (generator fault): ${theirs.errors.join('; ')}`);
       const result = ours.validateResponse('get', okPath, 200, payload);
       if (!result.valid) failures.push(`#${index} ${JSON.stringify(payload).slice(0, 300)}\n  ${result.errors.slice(0, 5).join('\n  ')}`);
     });
     expect(failures).toEqual([]);
   });
+});
 
+describe('the bare nullable branches, read literally, admit any value', () => {
+  const literal = createVendorValidator(reference, 'literal');
+  const zod = createVendorValidator(reference, 'zod');
+  const active = ours.responseExamples().find((e) => e.path === okPath && e.name === 'oauth2_active')!.value as {
+    state: { val: Record<string, unknown> };
+  };
+  it.each([
+    ['expires_in', { nullable: true }],
+    ['expires_in', true],
+    ['expires_in', [1, 2]],
+    ['scope', { nullable: true }],
+    ['scope', 42],
+    ['scope', false],
+  ])('%s = %j: valid under the literal reading and under ours, not under the zod reading', (field, value) => {
+    const payload = structuredClone(active);
+    payload.state.val[field] = value;
+    expect(literal.validateConnectedAccount(payload).errors).toEqual([]);
+    expect(zod.validateConnectedAccount(payload).valid).toBe(false);
+    expect(ours.validateResponse('get', okPath, 200, payload).errors).toEqual([]);
+  });
+});
+
+describe('vendor errors', () => {
   it('vendor error envelopes are valid under ours', () => {
     const errors = [
       { error: { message: 'x', code: 1, status: 404 } },

@@ -10,6 +10,7 @@ export {
   generateVendorPayloads,
   createVendorValidator,
   type VendorStateVariant,
+  type VendorReading,
 } from './vendor.ts';
 export { repoRoot, openapiBundlePath } from './paths.ts';
 export { startLoopbackServer, type LoopbackServer } from './loopback.ts';

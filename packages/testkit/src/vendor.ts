@@ -19,22 +19,26 @@ export function loadVendorReference(): Schema {
 }
 
 /**
- * OpenAPI 3.0 schema -> JSON Schema draft-07, reading the vendor's zod-generated output:
- * `nullable: true` beside a `type` adds null; a bare `{nullable: true}` is `z.null()` inside
- * `anyOf`/`oneOf` and `z.unknown()` anywhere else (additionalProperties, record values).
+ * How to read a bare `{nullable: true}` (no `type`) inside `anyOf`/`oneOf`:
+ * - `zod`: as the vendor's generator meant it, `z.null()`: only null;
+ * - `literal`: as OpenAPI 3.0.3 defines it (`nullable` has no effect without `type`): any value.
+ * Elsewhere (additionalProperties, record values) it is `z.unknown()`, any value, either way.
  */
-function toJsonSchema(node: Json, inUnion = false): Json {
-  if (Array.isArray(node)) return node.map((item) => toJsonSchema(item));
+export type VendorReading = 'zod' | 'literal';
+
+/** OpenAPI 3.0 schema -> JSON Schema draft-07. `nullable: true` beside a `type` adds null. */
+function toJsonSchema(node: Json, reading: VendorReading, inUnion = false): Json {
+  if (Array.isArray(node)) return node.map((item) => toJsonSchema(item, reading));
   if (node === null || typeof node !== 'object') return node;
   const out: Schema = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === 'nullable' || key === 'example' || key === 'deprecated') continue;
     if (key === 'anyOf' || key === 'oneOf') {
-      out[key] = (value as Json[]).map((branch) => toJsonSchema(branch, true));
+      out[key] = (value as Json[]).map((branch) => toJsonSchema(branch, reading, true));
     } else if (key === 'properties') {
-      out[key] = Object.fromEntries(Object.entries(value as Schema).map(([name, s]) => [name, toJsonSchema(s)]));
+      out[key] = Object.fromEntries(Object.entries(value as Schema).map(([name, s]) => [name, toJsonSchema(s, reading)]));
     } else {
-      out[key] = toJsonSchema(value);
+      out[key] = toJsonSchema(value, reading);
     }
   }
   if (node.nullable === true) {
@@ -42,7 +46,7 @@ function toJsonSchema(node: Json, inUnion = false): Json {
       out.type = [out.type, 'null'];
       if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
     } else if (out.type === undefined && Object.keys(out).length === 0) {
-      return inUnion ? { type: 'null' } : {};
+      return inUnion && reading === 'zod' ? { type: 'null' } : {};
     }
   }
   return out;
@@ -54,15 +58,15 @@ function operation(reference: Schema): Schema {
 }
 
 /** JSON Schema of the vendor's 200 body. */
-export function vendorConnectedAccountSchema(reference = loadVendorReference()): Schema {
+export function vendorConnectedAccountSchema(reference = loadVendorReference(), reading: VendorReading = 'zod'): Schema {
   const responses = operation(reference).responses as Schema;
   const content = ((responses['200'] as Schema).content as Schema)['application/json'] as Schema;
-  return toJsonSchema(content.schema as Json) as Schema;
+  return toJsonSchema(content.schema as Json, reading) as Schema;
 }
 
 /** JSON Schema of the vendor's error envelope. */
 export function vendorErrorSchema(reference = loadVendorReference()): Schema {
-  return toJsonSchema(((reference.components as Schema).schemas as Schema).Error as Json) as Schema;
+  return toJsonSchema(((reference.components as Schema).schemas as Schema).Error as Json, 'zod') as Schema;
 }
 
 export interface VendorStateVariant {
@@ -73,8 +77,8 @@ export interface VendorStateVariant {
 }
 
 /** One variant per (auth scheme, state status) pair the vendor's schema describes. */
-export function vendorStateVariants(reference = loadVendorReference()): VendorStateVariant[] {
-  const body = vendorConnectedAccountSchema(reference);
+export function vendorStateVariants(reference = loadVendorReference(), reading: VendorReading = 'zod'): VendorStateVariant[] {
+  const body = vendorConnectedAccountSchema(reference, reading);
   const properties = body.properties as Schema;
   const state = properties.state as { oneOf: Schema[] };
   const variants: VendorStateVariant[] = [];
@@ -100,9 +104,9 @@ function newAjv(): Ajv {
 }
 
 /** Validators of the vendor's own schemas. */
-export function createVendorValidator(reference = loadVendorReference()) {
+export function createVendorValidator(reference = loadVendorReference(), reading: VendorReading = 'zod') {
   const ajv = newAjv();
-  const account: ValidateFunction = ajv.compile(vendorConnectedAccountSchema(reference));
+  const account: ValidateFunction = ajv.compile(vendorConnectedAccountSchema(reference, reading));
   const error: ValidateFunction = ajv.compile(vendorErrorSchema(reference));
   const run = (validate: ValidateFunction, value: unknown): ValidationResult => {
     const valid = validate(value) as boolean;
@@ -128,6 +132,8 @@ export interface GenerateOptions {
   count: number;
   /** Probability that an optional property is generated. */
   optionalsProbability?: number;
+  /** How to read the vendor's bare `{nullable: true}` branches; `zod` by default. */
+  reading?: VendorReading;
 }
 
 /**
@@ -136,7 +142,7 @@ export interface GenerateOptions {
  * their number; optional properties and extra properties vary from payload to payload.
  */
 export function generateVendorPayloads(options: GenerateOptions, reference = loadVendorReference()): unknown[] {
-  const variants = vendorStateVariants(reference);
+  const variants = vendorStateVariants(reference, options.reading ?? 'zod');
   const random = seededRandom(options.seed);
   const pick = (alphabet: string, length: number) =>
     Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');

@@ -163,6 +163,13 @@ export interface components {
             webhook_signature?: string;
         };
         /**
+         * AnyVendorValue
+         * @description Any JSON value. Stands for a bare `{nullable: true}` branch of the vendor's published
+         *     OpenAPI 3.0 schema: in OpenAPI 3.0.3 `nullable` has no effect without `type`, so the branch
+         *     admits every value, and vendor-schema-driven mocks do send values such as `{"nullable": true}`.
+         */
+        AnyVendorValue: unknown;
+        /**
          * OAuth2Tokens
          * @description The tokens of an OAuth 2 connection.
          */
@@ -174,10 +181,18 @@ export interface components {
             token_type?: string;
             /** @description Secret, masked like `access_token`. */
             refresh_token?: string | null;
-            /** @description Lifetime of the access token in seconds, as the provider sent it (number, numeric string, or null). */
-            expires_in?: number | string | null;
-            /** @description Granted scopes, as one string or a list. */
-            scope?: string | string[] | null;
+            /**
+             * @description Lifetime of the access token in seconds, as the provider sent it: a number, a numeric
+             *     string, or null. The vendor's published schema writes the null branch as a bare
+             *     `{nullable: true}`, which read literally admits any JSON value, so any other value is
+             *     accepted too (`AnyVendorValue`); consumers must read only non-negative numbers.
+             */
+            expires_in?: number | string | null | components["schemas"]["AnyVendorValue"];
+            /**
+             * @description Granted scopes, as one string or a list of strings, or null. As for `expires_in`, the
+             *     vendor's bare `{nullable: true}` branch admits any other JSON value too.
+             */
+            scope?: string | string[] | null | components["schemas"]["AnyVendorValue"];
             webhook_signature?: string;
             /** @description For Slack user scopes. */
             authed_user?: {

@@ -1,0 +1,88 @@
+import { Writable } from 'node:stream';
+import { createAitronosClient, type AitronosClient, type ComposioClient } from '@connector-credentials/client';
+import { sha256Hex } from '../src/auth.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logging.js';
+import { startServer, type RunningServer } from '../src/server.js';
+
+/** Raw test keys; the server only ever sees their digests. */
+export const KEYS = {
+  adminApi: { name: 'admin-api', header: 'X-API-Key', key: 'test-admin-api-key-6f1c9a', roles: ['admin'] },
+  adminFlowplate: { name: 'admin-flowplate', header: 'X-Flowplate-Key', key: 'test-admin-flowplate-key-2b7d', roles: ['admin'] },
+  adminHub: { name: 'admin-hub', header: 'X-Aitronos-Hub-Key', key: 'test-admin-hub-key-9e4a', roles: ['admin'] },
+  readerApi: { name: 'reader-api', header: 'X-API-Key', key: 'test-reader-api-key-1a2b', roles: ['reader'] },
+  readerFlowplate: { name: 'reader-flowplate', header: 'X-Flowplate-Key', key: 'test-reader-flowplate-key-3c4d', roles: ['reader'] },
+  readerHub: { name: 'reader-hub', header: 'X-Aitronos-Hub-Key', key: 'test-reader-hub-key-5e6f', roles: [] },
+} as const;
+
+export const COMPOSIO_TEST_KEY = 'composio-test-key-a8f3e1';
+
+export const API_KEYS_JSON = JSON.stringify(
+  Object.values(KEYS).map(({ name, header, key, roles }) => ({ name, header, sha256: sha256Hex(key), roles })),
+);
+
+/** Every log line the server writes, kept in memory. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+  records(): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+export interface TestServer {
+  running: RunningServer;
+  logs: LogCapture;
+  /** A client with the admin X-API-Key. */
+  admin: AitronosClient;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(options: {
+  composioBaseUrl: string;
+  env?: Record<string, string>;
+  configureComposio?: (client: ComposioClient) => void;
+}): Promise<TestServer> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    COMPOSIO_BASE_URL: options.composioBaseUrl,
+    COMPOSIO_API_KEY: COMPOSIO_TEST_KEY,
+    COMPOSIO_RETRIES: '0',
+    API_KEYS: API_KEYS_JSON,
+    ...options.env,
+  });
+  const logs = new LogCapture();
+  const running = await startServer(config, {
+    // The production logger, redaction included, writing to memory.
+    logger: createLogger('info', logs),
+    ...(options.configureComposio ? { configureComposio: options.configureComposio } : {}),
+  });
+  const admin = createAitronosClient({ baseUrl: running.url, apiKey: KEYS.adminApi.key, retry: { retries: 0 } });
+  return { running, logs, admin, close: () => running.close() };
+}
+
+/**
+ * The contract tests' request hook on the server's Composio client: a credential id
+ * `scenario--NAME` makes Prism answer with its example NAME; `status--CODE` with its CODE response.
+ */
+export function preferFromCredentialId(client: ComposioClient): void {
+  client.use({
+    onRequest({ request }) {
+      const id = decodeURIComponent(new URL(request.url).pathname.split('/').pop() ?? '');
+      const scenario = /^scenario--(\w+)$/.exec(id)?.[1];
+      const status = /^status--(\d{3})$/.exec(id)?.[1];
+      if (scenario) request.headers.set('Prefer', `example=${scenario}`);
+      if (status) request.headers.set('Prefer', `code=${status}`);
+      return request;
+    },
+  });
+}

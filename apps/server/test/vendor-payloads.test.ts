@@ -1,0 +1,94 @@
+/**
+ * The property that matters most: for every payload valid under the vendor's published schema,
+ * the endpoint answers 200 with a body valid under the Aitronos spec. Through the real HTTP path:
+ * a loopback stand-in for Composio serves each generated payload, the server (response validation
+ * on) maps it, the generated client reads it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createSpecValidator,
+  createVendorValidator,
+  generateVendorPayloads,
+  openapiBundlePath,
+  startLoopbackServer,
+  startPrism,
+  repoRoot,
+  type LoopbackServer,
+  type PrismProcess,
+} from '@connector-credentials/testkit';
+import path from 'node:path';
+import { startTestServer, type TestServer } from './helpers.js';
+
+const SEED = Number(process.env.PROPERTY_SEED ?? 424242);
+const COUNT = Number(process.env.PROPERTY_COUNT ?? 500);
+const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
+const PATH = '/v1/personal-connectors/admin/credentials/{credential_id}';
+
+describe.each(['zod', 'literal'] as const)(`${COUNT} payloads generated from the vendor schema (%s reading, seed ${SEED}), through HTTP`, (reading) => {
+  const payloads = generateVendorPayloads({ seed: SEED, count: COUNT, reading });
+  let upstream: LoopbackServer;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    upstream = await startLoopbackServer();
+    upstream.handle((req, res) => {
+      const index = Number(/\/p(\d+)$/.exec(req.url ?? '')?.[1]);
+      const payload = payloads[index];
+      if (payload === undefined) return res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"nf","code":404,"status":404}}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    });
+    server = await startTestServer({ composioBaseUrl: upstream.url });
+  });
+  afterAll(async () => {
+    await server.close();
+    await upstream.close();
+  });
+
+  it('every one is answered 200 with a body valid under the Aitronos spec', async () => {
+    expect(payloads.length).toBeGreaterThanOrEqual(500);
+    const vendor = createVendorValidator(undefined, reading);
+    const failures: string[] = [];
+    for (let index = 0; index < payloads.length; index += 1) {
+      expect(vendor.validateConnectedAccount(payloads[index]).errors).toEqual([]);
+      const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/p${index}`, {
+        headers: { 'X-API-Key': 'test-admin-api-key-6f1c9a' },
+      });
+      const body: unknown = await response.json();
+      const check = aitronos.validateResponse('get', PATH, 200, body);
+      if (response.status !== 200 || !check.valid) {
+        failures.push(`#${index} -> ${response.status} ${JSON.stringify(body).slice(0, 300)} ${check.errors.slice(0, 3).join('; ')}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('a Prism mock of the vendor reference in dynamic mode', () => {
+  let vendorMock: PrismProcess;
+  let server: TestServer;
+  beforeAll(async () => {
+    vendorMock = await startPrism({
+      spec: path.join(repoRoot, 'openapi', 'composio', 'reference', 'vendor-published.json'),
+      dynamic: true,
+      errors: false,
+    });
+    server = await startTestServer({ composioBaseUrl: vendorMock.url });
+  });
+  afterAll(async () => {
+    await server.close();
+    await vendorMock.stop();
+  });
+
+  it('300 requests give only 200s with spec-valid bodies', async () => {
+    const failures: string[] = [];
+    for (let i = 0; i < 300; i += 1) {
+      const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/ca_dynamic${i}`, {
+        headers: { 'X-API-Key': 'test-admin-api-key-6f1c9a' },
+      });
+      const body: unknown = await response.json();
+      const check = aitronos.validateResponse('get', PATH, 200, body);
+      if (response.status !== 200 || !check.valid) failures.push(`#${i} -> ${response.status} ${JSON.stringify(body).slice(0, 400)}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
