@@ -1,0 +1,61 @@
+/**
+ * Secrets never reach a log line: every line the server writes during a run over all fixture
+ * scenarios (successes and failures) is captured and searched for every secret of the fixtures,
+ * the callers' keys and the Composio key. And each credential read leaves one audit line.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createSpecValidator, openapiBundlePath } from '@connector-credentials/testkit';
+import { COMPOSIO_TEST_KEY, KEYS, preferFromCredentialId, startTestServer, type TestServer } from './helpers.js';
+
+const composio = createSpecValidator(openapiBundlePath('composio'));
+const examples = composio.responseExamples().filter((e) => e.path === '/api/v3/connected_accounts/{nanoid}' && e.status === '200');
+const SECRET_FIELDS = ['access_token', 'refresh_token', 'id_token', 'oauth_token', 'oauth_token_secret', 'generic_api_key', 'api_key', 'password', 'token', 'code_verifier'];
+const fixtureSecrets = examples.flatMap((e) => {
+  const val = (e.value as { state: { val: Record<string, unknown> } }).state.val;
+  return SECRET_FIELDS.map((f) => val[f]).filter((v): v is string => typeof v === 'string' && v.length > 8);
+});
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ composioBaseUrl: inject('composioMockUrl'), configureComposio: preferFromCredentialId });
+  for (const e of examples) {
+    for (const key of Object.values(KEYS)) {
+      await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/scenario--${e.name}?access_token=${fixtureSecrets[0]}`, {
+        headers: { [key.header]: key.key },
+      });
+      await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/scenario--${e.name}`, { headers: { [key.header]: key.key } });
+    }
+  }
+  for (const status of [401, 404, 429, 500]) {
+    await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/status--${status}`, { headers: { 'X-API-Key': KEYS.adminApi.key } });
+  }
+  await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/ca_1`, { headers: { 'X-API-Key': 'a-wrong-key-that-is-secret-too' } });
+});
+afterAll(() => server.close());
+
+describe('logs', () => {
+  it('the run logged something', () => {
+    expect(server.logs.lines.length).toBeGreaterThan(100);
+    expect(fixtureSecrets.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('contain no secret of the fixtures, no caller key and not the Composio key', () => {
+    const text = server.logs.text;
+    for (const secret of [...fixtureSecrets, ...Object.values(KEYS).map((k) => k.key), COMPOSIO_TEST_KEY, 'a-wrong-key-that-is-secret-too']) {
+      expect(text.includes(secret), `a log line contains ${secret.slice(0, 6)}…`).toBe(false);
+    }
+  });
+
+  it('have one audit line per credential read, with key name, credential id, outcome and trace id', () => {
+    const audits = server.logs.records().filter((r) => r.audit === true);
+    // Only admin keys reach the handler, and the requests with a query string are refused before it.
+    const reads = examples.length * 3 + 4;
+    expect(audits).toHaveLength(reads);
+    for (const line of audits) {
+      expect(line).toMatchObject({ event: 'credential_read', key_name: expect.stringMatching(/^admin-/), credential_id: expect.any(String) });
+      expect(line.trace_id).toEqual(expect.any(String));
+    }
+    const outcomes = new Set(audits.map((a) => a.outcome));
+    expect(outcomes).toEqual(new Set(['success', 'UPSTREAM_AUTH_ERROR', 'CREDENTIAL_NOT_FOUND', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_ERROR']));
+  });
+});
