@@ -3,7 +3,8 @@
 // mock of the Composio spec and talks to that; without API_KEYS/API_KEYS_FILE it makes a one-off
 // admin key. Then it prints a curl that returns credentials.
 import { randomBytes } from 'node:crypto';
-import { bundledSpecPath, startPrism, type PrismProcess } from '@connector-credentials/mocks';
+import { startPrism, type PrismProcess } from '@connector-credentials/mocks';
+import { bundledSpecPath } from './specs.js';
 import { sha256Hex } from './auth.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startServer } from './server.js';

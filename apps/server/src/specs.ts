@@ -2,11 +2,15 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-/** The bundled specs, built by the `openapi` package from the hand-written sources. */
+/** Path of a bundled spec (`openapi/dist/<api>.json`), built by the `openapi` package from the hand-written sources. */
+export function bundledSpecPath(api: 'aitronos' | 'composio'): string {
+  return require.resolve(`@connector-credentials/openapi/${api}.json`);
+}
+
 export function loadAitronosSpec(): Record<string, unknown> {
-  return structuredClone(require('@connector-credentials/openapi/aitronos.json') as Record<string, unknown>);
+  return structuredClone(require(bundledSpecPath('aitronos')) as Record<string, unknown>);
 }
 
 export function loadComposioSpec(): Record<string, unknown> {
-  return structuredClone(require('@connector-credentials/openapi/composio.json') as Record<string, unknown>);
+  return structuredClone(require(bundledSpecPath('composio')) as Record<string, unknown>);
 }

@@ -1,2 +1,1 @@
 export { startPrism, type PrismProcess, type StartPrismOptions } from './prism.js';
-export { bundledSpecPath } from './specs.js';
