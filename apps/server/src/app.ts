@@ -7,7 +7,7 @@ import { AppError, errorRenderer } from './errors.js';
 import { getAdminCredentials } from './get-admin-credentials.js';
 import { requestLogger } from './logging.js';
 import type { ReadinessResult } from './readiness.js';
-import { loadAitronosSpec } from './specs.js';
+import { bundledSpecPath, docsPath, loadAitronosSpec } from './specs.js';
 
 export interface AppDependencies {
   logger: Logger;
@@ -40,6 +40,15 @@ export function createApp(deps: AppDependencies): Express {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready', checks: result.checks });
   });
+
+  // The contract itself, public: rendered reference docs and the bundled spec.
+  const publicFile = (file: string, type: string): express.RequestHandler => (_req, res, next) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.type(type).sendFile(file, (error) => error && next(error));
+  };
+  app.get('/docs', publicFile(docsPath('aitronos'), 'html'));
+  app.get('/openapi.json', publicFile(bundledSpecPath('aitronos', 'json'), 'json'));
+  app.get('/openapi.yaml', publicFile(bundledSpecPath('aitronos', 'yaml'), 'application/yaml'));
 
   // Authentication first: an unauthenticated caller learns nothing about what is valid.
   app.use(CREDENTIALS_PATH, requireAdmin(deps.keyRing));

@@ -17,6 +17,7 @@ const tsc = path.join(path.dirname(require.resolve('typescript/package.json')), 
 
 let work: string;
 let consumer: string;
+let tarballPath: string;
 
 const consumerSource = `
 import { ApiError, createAitronosClient, type ConnectorCredentials, type ErrorCode } from '@connector-credentials/client';
@@ -52,6 +53,7 @@ beforeAll(() => {
   execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: packageDir, stdio: 'pipe' });
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error('pnpm pack produced no tarball');
+  tarballPath = path.join(work, tarball);
   consumer = path.join(work, 'consumer');
   execFileSync('mkdir', ['-p', consumer]);
   writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
@@ -103,6 +105,19 @@ describe('the packed client', () => {
     execFileSync(process.execPath, [tsc, '--strict', '--target', 'es2022', '--lib', 'es2022,dom', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--outDir', 'out', 'index.ts', 'globals.d.ts'], { cwd: consumer, stdio: 'pipe' });
     const output = execFileSync(process.execPath, ['out/index.js', inject('aitronosMockUrl')], { cwd: consumer, encoding: 'utf8' });
     expect(output.trim()).toBe('ca_Xo9ADr3cBz1p googledrive ACTIVE token 3599 false');
+  });
+
+  it('passes arethetypeswrong for ESM and types (the package is ESM-only by design)', () => {
+    const attw = path.join(path.dirname(require.resolve('@arethetypeswrong/cli/package.json')), 'dist', 'index.js');
+    // Exits non-zero on any problem the profile counts.
+    const output = execFileSync(process.execPath, [attw, tarballPath, '--profile', 'esm-only', '--format', 'json'], { encoding: 'utf8', stdio: 'pipe' });
+    const { analysis, problems } = JSON.parse(output) as {
+      analysis: { types: { kind: string } };
+      problems: Record<string, Array<{ resolutionKind?: string }>>;
+    };
+    expect(analysis.types.kind).toBe('included');
+    const counted = Object.values(problems).flat().filter((p) => p.resolutionKind !== 'node16-cjs' && p.resolutionKind !== 'node10');
+    expect(counted).toEqual([]);
   });
 
   it('passes publint with no messages', async () => {

@@ -10,6 +10,8 @@ export interface StartPrismOptions {
   spec: string;
   /** Port to listen on; a free one is picked when omitted. */
   port?: number;
+  /** Address to listen on; loopback by default. */
+  host?: string;
   /** `--errors`: answer with an error when a request or response breaks the spec. On by default. */
   errors?: boolean;
   /** `--dynamic`: generate bodies from the schemas instead of using examples. */
@@ -35,7 +37,7 @@ function prismBin(): string {
 export async function startPrism(options: StartPrismOptions): Promise<PrismProcess> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
+    const port = options.port ?? (await getPort({ host: options.host ?? '127.0.0.1' }));
     try {
       return await startOnce(options, port);
     } catch (error) {
@@ -47,7 +49,8 @@ export async function startPrism(options: StartPrismOptions): Promise<PrismProce
 }
 
 function startOnce(options: StartPrismOptions, port: number): Promise<PrismProcess> {
-  const args = [prismBin(), 'mock', '--host', '127.0.0.1', '--port', String(port)];
+  const host = options.host ?? '127.0.0.1';
+  const args = [prismBin(), 'mock', '--host', host, '--port', String(port)];
   if (options.errors ?? true) args.push('--errors');
   if (options.dynamic) args.push('--dynamic');
   args.push(options.spec);
@@ -55,7 +58,7 @@ function startOnce(options: StartPrismOptions, port: number): Promise<PrismProce
   const env = { ...process.env, NODE_ENV: 'development', FORCE_COLOR: '0' };
   // Its own process group, so stop() can end Prism and anything it spawned.
   const child = spawn(process.execPath, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   let output = '';
 
   return new Promise<PrismProcess>((resolve, reject) => {

@@ -1,0 +1,103 @@
+/**
+ * A real browser (Debian's Chromium, headless, driven by playwright-core) opens /docs on a running
+ * server: the endpoint, its parameters, its security headers and an error example are rendered.
+ * The screenshot is kept in test-results/ as an artifact. The same browser calls the Aitronos
+ * mock from the server's origin, which only works if the mock's CORS is right.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestServer, type TestServer } from './helpers.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const artifacts = path.resolve(fileURLToPath(new URL('../test-results', import.meta.url)));
+
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), as .ci/run does, or set CHROMIUM_PATH`);
+  }
+  server = await startTestServer({ composioBaseUrl: inject('composioMockUrl') });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const response = await page.goto(`${server.running.url}/docs`, { waitUntil: 'load' });
+  expect(response?.status()).toBe(200);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('/docs in a real browser', () => {
+  const count = async (text: string) => (await page.locator('body').innerText()).split(text).length - 1;
+
+  it('renders the operation, its path and its parameters', async () => {
+    await page.getByText('Admin credentials', { exact: true }).first().click();
+    await page.locator('a[href="#/admin-credentials/getadmincredentials"]').first().click();
+    await page.getByRole('heading', { name: 'Get the credentials of a connected account (admin only)' }).waitFor({ timeout: 20_000 });
+    const text = await page.locator('body').innerText();
+    expect(text).toContain('/v1/personal-connectors/admin/credentials/{credential_id}');
+    expect(text).toMatch(/credential_id\s+string, \[ 1 \.\. 128 \] characters/);
+    expect(text).toMatch(/X-Request-Id\s+string/);
+  });
+
+  it('renders the three security schemes, each with its header', async () => {
+    expect(await page.locator('body').innerText()).toContain('ApiKeyAuth or FlowplateKeyAuth or HubKeyAuth');
+    await page.getByText('View security details').click();
+    for (const [scheme, header] of [
+      ['ApiKeyAuth', 'X-API-Key'],
+      ['FlowplateKeyAuth', 'X-Flowplate-Key'],
+      ['HubKeyAuth', 'X-Aitronos-Hub-Key'],
+    ] as const) {
+      await page.getByRole('tab', { name: scheme, exact: true }).click();
+      const row = page.getByText('Header parameter name:').locator('..');
+      await expect.poll(async () => row.innerText(), { timeout: 5_000 }).toContain(header);
+    }
+    await page.keyboard.press('Escape');
+    await page.getByText('Header parameter name:').waitFor({ state: 'hidden', timeout: 5_000 });
+  });
+
+  it('renders an error example: the 401 envelope', async () => {
+    await page.getByRole('tab', { name: '401', exact: true }).last().click();
+    const sample = page.locator('pre, code').filter({ hasText: '"code": "AUTHENTICATION_REQUIRED"' });
+    await sample.first().waitFor({ timeout: 10_000 });
+    expect(await sample.first().innerText()).toMatch(/"success": false/);
+    await page.getByText('AUTHENTICATION_REQUIRED').last().scrollIntoViewIfNeeded();
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, 'docs.png') });
+    expect(existsSync(path.join(artifacts, 'docs.png'))).toBe(true);
+  });
+
+  it('can call the Aitronos mock from another origin (CORS)', async () => {
+    const result = await page.evaluate(async (mock) => {
+      const response = await fetch(`${mock}/v1/personal-connectors/admin/credentials/ca_1`, {
+        headers: { 'X-API-Key': 'any', Prefer: 'example=api_key' },
+      });
+      return { status: response.status, body: (await response.json()) as { connection_id: string } };
+    }, inject('aitronosMockUrl'));
+    expect(result.status).toBe(200);
+    expect(result.body.connection_id).toBe('ca_Sg8kEy2Wq4Zt');
+  });
+});
+
+describe('the contract served by the server', () => {
+  it('/openapi.json and /openapi.yaml need no key and are the bundled spec', async () => {
+    const json = await fetch(`${server.running.url}/openapi.json`);
+    expect(json.status).toBe(200);
+    expect(((await json.json()) as { info: { title: string } }).info.title).toBe('Aitronos admin credentials API');
+    const yaml = await fetch(`${server.running.url}/openapi.yaml`);
+    expect(yaml.status).toBe(200);
+    expect(yaml.headers.get('content-type')).toMatch(/yaml/);
+    expect(await yaml.text()).toMatch(/^openapi: 3\.1\.0/m);
+  });
+});

@@ -1,0 +1,35 @@
+// `npm run mock` / `pnpm mock`: Prism mock servers of both specs, for frontend teams. Ports are
+// MOCK_AITRONOS_PORT (default 4011) and MOCK_COMPOSIO_PORT (default 4010); MOCK_HOST defaults to
+// 127.0.0.1. See the README's scenario table.
+import path from 'node:path';
+import { ensureInstalled, pnpm, root, run } from './bootstrap.mjs';
+
+ensureInstalled();
+run(pnpm[0], [...pnpm.slice(1), 'exec', 'turbo', 'run', 'build', 'bundle', '--filter=@connector-credentials/mocks', '--filter=@connector-credentials/openapi', '--output-logs=errors-only'], {
+  env: { ...process.env, REDOCLY_TELEMETRY: 'off', TURBO_TELEMETRY_DISABLED: '1' },
+});
+
+const { startMocks } = await import('../packages/mocks/dist/index.js');
+const port = (name) => (process.env[name] ? Number(process.env[name]) : undefined);
+const mocks = await startMocks({
+  specs: { aitronos: path.join(root, 'openapi/dist/aitronos.json'), composio: path.join(root, 'openapi/dist/composio.json') },
+  ports: { aitronos: port('MOCK_AITRONOS_PORT'), composio: port('MOCK_COMPOSIO_PORT') },
+  host: process.env.MOCK_HOST,
+});
+
+const credentials = `${mocks.aitronos.url}/v1/personal-connectors/admin/credentials/ca_Xo9ADr3cBz1p`;
+console.log(`
+Aitronos admin credentials API mock: ${mocks.aitronos.url}
+Composio connected accounts API mock: ${mocks.composio.url}
+
+Any non-empty key is accepted; no key gives 401. Pick a scenario with the Prefer header:
+  curl -s -H 'X-API-Key: any' -H 'Prefer: example=masked_secrets' ${credentials}
+  curl -s -H 'X-API-Key: any' -H 'Prefer: code=404' ${credentials}
+  curl -s -H 'X-API-Key: any' -H 'Prefer: dynamic=true' ${credentials}
+  curl -s -H 'x-api-key: any' -H 'Prefer: example=oauth1_active' ${mocks.composio.url}/api/v3/connected_accounts/ca_Tw9xLm3Qp2Rs
+
+Stop with Ctrl-C.`);
+
+const stop = () => void mocks.stop().then(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
