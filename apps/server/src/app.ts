@@ -1,11 +1,14 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
+import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { requireAdmin, type KeyRing } from './auth.js';
+import { requireAdmin, requireRole, type KeyRing } from './auth.js';
 import type { ComposioGateway } from './composio-gateway.js';
 import { AppError, errorRenderer } from './errors.js';
 import { getAdminCredentials } from './get-admin-credentials.js';
 import { requestLogger } from './logging.js';
+import type { Metrics } from './metrics.js';
 import type { ReadinessResult } from './readiness.js';
 import { bundledSpecPath, docsPath, loadAitronosSpec } from './specs.js';
 
@@ -14,19 +17,84 @@ export interface AppDependencies {
   keyRing: KeyRing;
   gateway: ComposioGateway;
   readiness: () => Promise<ReadinessResult>;
+  metrics: Metrics;
   /** Validate every response against the spec (development and tests); a failure is a 500. */
   validateResponses: boolean;
+  rateLimit: { windowMs: number; perKey: number; perAddress: number };
+  trustProxy: boolean | number | string;
 }
 
 export const CREDENTIALS_PATH = '/v1/personal-connectors/admin/credentials';
+/** This API takes no request body; anything larger is refused before it is read. */
+export const MAX_BODY_BYTES = 1024;
+
+/** Refuses request bodies early: by Content-Length, or any chunked body. */
+const refuseBodies: RequestHandler = (req, res, next) => {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (req.headers['transfer-encoding'] !== undefined || !Number.isFinite(length) || length > MAX_BODY_BYTES) {
+    res.setHeader('Connection', 'close');
+    return next(new AppError('PAYLOAD_TOO_LARGE', { systemMessage: `Request bodies over ${MAX_BODY_BYTES} bytes are refused`, details: { limit_bytes: MAX_BODY_BYTES } }));
+  }
+  next();
+};
+
+/** Counts and times every answer by route (the route template, never the raw path), method and status. */
+function recordMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = req.route
+        ? `${req.baseUrl}${req.route.path as string}`
+        : req.originalUrl.startsWith(`${CREDENTIALS_PATH}/`)
+          ? `${CREDENTIALS_PATH}/:credential_id`
+          : 'unmatched';
+      const labels = { route, method: req.method, status: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
+    });
+    next();
+  };
+}
+
+function limiter(name: string, limit: number, windowMs: number, metrics: Metrics, extra: Partial<RateLimitOptions> = {}): RequestHandler {
+  return rateLimit({
+    windowMs,
+    limit,
+    identifier: name,
+    standardHeaders: 'draft-8',
+    legacyHeaders: true,
+    // Log nothing to the console: proxies are configured with TRUST_PROXY.
+    validate: { xForwardedForHeader: false, trustProxy: false },
+    handler: (req, _res, next) => {
+      metrics.rateLimited.inc({ limit: name });
+      const reset = (req as unknown as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
+      next(new AppError('RATE_LIMIT_EXCEEDED', { systemMessage: `Rate limit ${name} exceeded (${limit} per ${windowMs / 1000} s)`, retryAfterSeconds: seconds }));
+    },
+    ...extra,
+  });
+}
+
+/** Redoc's page needs its inline script and styles; nothing else is loaded from anywhere. */
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   // Bodies carry secrets and are never reused: an ETag would only cost a hash per response.
   app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy);
 
   app.use(requestLogger(deps.logger));
+  app.use(recordMetrics(deps.metrics));
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+    }),
+  );
+  app.use(refuseBodies);
 
   app.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -40,18 +108,32 @@ export function createApp(deps: AppDependencies): Express {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready', checks: result.checks });
   });
+  app.get('/metrics', requireRole(deps.keyRing, ['metrics', 'admin']), async (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  // Every other route counts against the caller's address, keys or not.
+  app.use(limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics));
 
   // The contract itself, public: rendered reference docs and the bundled spec.
-  const publicFile = (file: string, type: string): express.RequestHandler => (_req, res, next) => {
+  const publicFile = (file: string, type: string, csp?: string): RequestHandler => (_req, res, next) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
+    if (csp) res.setHeader('Content-Security-Policy', csp);
     res.type(type).sendFile(file, (error) => error && next(error));
   };
-  app.get('/docs', publicFile(docsPath('aitronos'), 'html'));
+  app.get('/docs', publicFile(docsPath('aitronos'), 'html', DOCS_CSP));
   app.get('/openapi.json', publicFile(bundledSpecPath('aitronos', 'json'), 'json'));
   app.get('/openapi.yaml', publicFile(bundledSpecPath('aitronos', 'yaml'), 'application/yaml'));
 
   // Authentication first: an unauthenticated caller learns nothing about what is valid.
-  app.use(CREDENTIALS_PATH, requireAdmin(deps.keyRing));
+  app.use(
+    CREDENTIALS_PATH,
+    requireAdmin(deps.keyRing),
+    limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, {
+      keyGenerator: (_req, res) => `key:${(res.locals.principal as { name: string }).name}`,
+    }),
+  );
 
   app.use(
     OpenApiValidator.middleware({

@@ -65,20 +65,23 @@ export function createKeyRing(entries: readonly ApiKeyEntry[]) {
 
 export type KeyRing = ReturnType<typeof createKeyRing>;
 
-/** Express middleware: a valid key with the admin role, else 401/403 through the error renderer. */
-export function requireAdmin(authenticate: KeyRing): RequestHandler {
+/** Express middleware: a valid key with one of `roles`, else 401/403 through the error renderer. */
+export function requireRole(authenticate: KeyRing, roles: readonly string[]): RequestHandler {
   return (req, res, next) => {
     const result = authenticate(req.headers);
     if (!result.ok) return next(result.error);
     res.locals.principal = result.principal;
-    if (!result.principal.roles.includes(ADMIN_ROLE)) {
+    if (!result.principal.roles.some((role) => roles.includes(role))) {
       return next(
         new AppError('INSUFFICIENT_PERMISSIONS', {
           systemMessage: 'Insufficient permissions for this operation',
-          details: { required_role: ADMIN_ROLE },
+          details: { required_role: roles.join(' or ') },
         }),
       );
     }
     next();
   };
 }
+
+/** A valid key with the admin role. */
+export const requireAdmin = (authenticate: KeyRing): RequestHandler => requireRole(authenticate, [ADMIN_ROLE]);

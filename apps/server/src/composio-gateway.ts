@@ -1,8 +1,10 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import addFormatsModule from 'ajv-formats';
 import { ApiError, type ComposioClient } from '@connector-credentials/client';
 import type { ConnectedAccount } from '@connector-credentials/types';
 import { AppError } from './errors.js';
+import type { Metrics } from './metrics.js';
 import { loadComposioSpec } from './specs.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
@@ -13,6 +15,9 @@ export interface GatewayOptions {
   timeoutMs: number;
   /** Retry-After to give callers when Composio rate limits without one. */
   defaultRetryAfterSeconds: number;
+  /** After `threshold` consecutive failed reads, stop calling Composio for `halfOpenAfterMs`, then let one probe through. */
+  breaker: { threshold: number; halfOpenAfterMs: number };
+  metrics?: Metrics;
 }
 
 export interface ReadOptions {
@@ -56,6 +61,8 @@ export function translateUpstreamError(error: unknown, options: { deadlineHit: b
       });
     case error.code === 'NETWORK_ERROR':
       return new AppError('UPSTREAM_ERROR', { systemMessage: 'The connection to Composio failed', details: {}, cause: error });
+    case error.code === 'RESPONSE_TOO_LARGE':
+      return new AppError('UPSTREAM_ERROR', { systemMessage: 'Composio sent a body over the size limit', details: { upstream_status: upstream }, cause: error });
     case error.code === 'INVALID_RESPONSE':
       return new AppError('UPSTREAM_ERROR', { systemMessage: 'Composio sent a body that is not JSON', details: { upstream_status: upstream }, cause: error });
     case upstream === 404:
@@ -96,34 +103,84 @@ export function translateUpstreamError(error: unknown, options: { deadlineHit: b
 
 export interface ComposioGateway {
   getConnectedAccount(id: string, options: ReadOptions): Promise<ConnectedAccount>;
+  /** `closed`, `open` or `half-open`. */
+  circuitState(): 'closed' | 'open' | 'half-open';
 }
 
-/** Reads connected accounts from Composio within a deadline, and checks what comes back. */
+/** Codes that mean Composio is in trouble: enough of them in a row open the circuit. */
+const OUTAGE_CODES = new Set(['UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH_ERROR']);
+const ABANDONED = Symbol('abandoned');
+const STATE_NAMES = { [CircuitState.Closed]: 'closed', [CircuitState.Open]: 'open', [CircuitState.HalfOpen]: 'half-open', [CircuitState.Isolated]: 'open' } as const;
+const STATE_VALUES = { [CircuitState.Closed]: 0, [CircuitState.Open]: 1, [CircuitState.HalfOpen]: 2, [CircuitState.Isolated]: 1 } as const;
+
+/** Reads connected accounts from Composio within a deadline, checks what comes back, and fails fast while Composio is down. */
 export function createComposioGateway(options: GatewayOptions): ComposioGateway {
   const validateAccount = compileAccountValidator();
+  const { metrics } = options;
+  const breaker = circuitBreaker(
+    handleWhen((error) => error instanceof AppError && OUTAGE_CODES.has(error.code)),
+    { halfOpenAfter: options.breaker.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.breaker.threshold) },
+  );
+  metrics?.circuitState.set(0);
+  breaker.onStateChange((state) => {
+    metrics?.circuitState.set(STATE_VALUES[state]);
+    if (state === CircuitState.Open) metrics?.circuitOpened.inc();
+  });
+  const retryAfterOpen = Math.max(1, Math.ceil(options.breaker.halfOpenAfterMs / 1000));
+
+  async function read(id: string, { requestId, signal }: ReadOptions): Promise<ConnectedAccount | typeof ABANDONED> {
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    let account: unknown;
+    try {
+      account = await options.client.getConnectedAccount(id, { requestId, signal: combined });
+    } catch (error) {
+      // A caller that went away says nothing about Composio's health.
+      if (signal?.aborted && !deadline.aborted) return ABANDONED;
+      throw translateUpstreamError(error, {
+        deadlineHit: deadline.aborted,
+        timeoutMs: options.timeoutMs,
+        defaultRetryAfterSeconds: options.defaultRetryAfterSeconds,
+        credentialId: id,
+      });
+    }
+    if (!validateAccount(account)) {
+      const first = validateAccount.errors?.[0];
+      throw new AppError('UPSTREAM_ERROR', {
+        systemMessage: `Composio sent a connected account that breaks its contract (${first?.instancePath || '/'} ${first?.message ?? 'is invalid'})`,
+        details: { upstream_status: 200 },
+      });
+    }
+    return account as ConnectedAccount;
+  }
+
   return {
-    async getConnectedAccount(id, { requestId, signal }) {
-      const deadline = AbortSignal.timeout(options.timeoutMs);
-      const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
-      let account: unknown;
+    circuitState: () => STATE_NAMES[breaker.state],
+    async getConnectedAccount(id, readOptions) {
+      const started = performance.now();
+      let outcome = 'success';
       try {
-        account = await options.client.getConnectedAccount(id, { requestId, signal: combined });
+        const result = await breaker.execute(() => read(id, readOptions));
+        if (result === ABANDONED) {
+          outcome = 'abandoned';
+          throw new AppError('UPSTREAM_ERROR', { systemMessage: 'The caller went away before Composio answered' });
+        }
+        return result;
       } catch (error) {
-        throw translateUpstreamError(error, {
-          deadlineHit: deadline.aborted,
-          timeoutMs: options.timeoutMs,
-          defaultRetryAfterSeconds: options.defaultRetryAfterSeconds,
-          credentialId: id,
-        });
+        if (error instanceof BrokenCircuitError) {
+          outcome = 'circuit_open';
+          throw new AppError('UPSTREAM_UNAVAILABLE', {
+            systemMessage: `Composio is failing; not calling it for up to ${retryAfterOpen} s (circuit open)`,
+            details: { circuit: 'open' },
+            retryAfterSeconds: retryAfterOpen,
+          });
+        }
+        if (outcome === 'success') outcome = error instanceof AppError ? error.code : 'INTERNAL_ERROR';
+        throw error;
+      } finally {
+        metrics?.composioCalls.inc({ outcome });
+        metrics?.composioDuration.observe({ outcome }, (performance.now() - started) / 1000);
       }
-      if (!validateAccount(account)) {
-        const first = validateAccount.errors?.[0];
-        throw new AppError('UPSTREAM_ERROR', {
-          systemMessage: `Composio sent a connected account that breaks its contract (${first?.instancePath || '/'} ${first?.message ?? 'is invalid'})`,
-          details: { upstream_status: 200 },
-        });
-      }
-      return account as ConnectedAccount;
     },
   };
 }

@@ -58,6 +58,14 @@ const environment = z
     API_KEYS_FILE: z.string().min(1).optional(),
     VALIDATE_RESPONSES: flag,
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+    COMPOSIO_MAX_RESPONSE_BYTES: positiveInt(1_048_576),
+    BREAKER_THRESHOLD: positiveInt(5),
+    BREAKER_HALF_OPEN_AFTER_MS: positiveInt(10_000),
+    RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+    RATE_LIMIT_PER_KEY: positiveInt(600),
+    RATE_LIMIT_PER_ADDRESS: positiveInt(1_200),
+    /** Express "trust proxy": hops or addresses whose X-Forwarded-For is believed. Off by default. */
+    TRUST_PROXY: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined) {
@@ -76,7 +84,11 @@ export interface Config {
     apiVersion: 'v3' | 'v3.1';
     timeoutMs: number;
     retries: number;
+    maxResponseBytes: number;
   };
+  breaker: { threshold: number; halfOpenAfterMs: number };
+  rateLimit: { windowMs: number; perKey: number; perAddress: number };
+  trustProxy: boolean | number | string;
   upstreamRetryAfterSeconds: number;
   apiKeys: ApiKeyEntry[];
   validateResponses: boolean;
@@ -104,6 +116,12 @@ function parseKeys(raw: string, source: string): ApiKeyEntry[] {
   const parsed = keyList.safeParse(json);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues, `${source}[`).map((m) => m.replace(/^(\S+?)\[(\d+)\./, '$1[$2].')));
   return parsed.data;
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /** Reads and validates the configuration once, at start. Throws ConfigError with every problem. */
@@ -145,7 +163,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       apiVersion: env.COMPOSIO_API_VERSION,
       timeoutMs: env.COMPOSIO_TIMEOUT_MS,
       retries: env.COMPOSIO_RETRIES,
+      maxResponseBytes: env.COMPOSIO_MAX_RESPONSE_BYTES,
     },
+    breaker: { threshold: env.BREAKER_THRESHOLD, halfOpenAfterMs: env.BREAKER_HALF_OPEN_AFTER_MS },
+    rateLimit: { windowMs: env.RATE_LIMIT_WINDOW_MS, perKey: env.RATE_LIMIT_PER_KEY, perAddress: env.RATE_LIMIT_PER_ADDRESS },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     upstreamRetryAfterSeconds: env.UPSTREAM_RETRY_AFTER_SECONDS,
     apiKeys,
     validateResponses: env.VALIDATE_RESPONSES ?? env.NODE_ENV !== 'production',

@@ -6,7 +6,11 @@ import { createApp } from './app.js';
 import { createKeyRing } from './auth.js';
 import { createComposioGateway } from './composio-gateway.js';
 import type { Config } from './config.js';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { AppError, envelopeOf } from './errors.js';
 import { createLogger } from './logging.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createReadiness } from './readiness.js';
 
 export interface StartOptions {
@@ -27,35 +31,67 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function createComposioClientFor(config: Config): ComposioClient {
+export function createComposioClientFor(config: Config, metrics?: Metrics): ComposioClient {
   return createComposioClient({
     baseUrl: config.composio.baseUrl,
     ...(config.composio.apiKey !== undefined ? { apiKey: config.composio.apiKey } : {}),
     apiVersion: config.composio.apiVersion,
     timeoutMs: config.composio.timeoutMs,
+    maxResponseBytes: config.composio.maxResponseBytes,
     // Only short waits are worth retrying within a caller's request; a long Retry-After is passed on.
     retry: { retries: config.composio.retries, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 1_000 },
+    onRetry: (event) => metrics?.composioRetries.inc({ reason: event.reason }),
   });
+}
+
+/** Requests Node's HTTP parser refuses (oversized headers, malformed lines, slow senders) still get the envelope. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'REQUEST_HEADERS_TOO_LARGE'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'REQUEST_TIMEOUT'
+        : 'VALIDATION_ERROR';
+  const appError = new AppError(code, { systemMessage: code === 'VALIDATION_ERROR' ? 'Malformed HTTP request' : undefined });
+  const traceId = `req_${randomUUID().replaceAll('-', '')}`;
+  const body = JSON.stringify(envelopeOf(appError, traceId));
+  socket.end(
+    `HTTP/1.1 ${appError.status} ${code === 'VALIDATION_ERROR' ? 'Bad Request' : code === 'REQUEST_TIMEOUT' ? 'Request Timeout' : 'Request Header Fields Too Large'}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\n` +
+      `X-Request-Id: ${traceId}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const composio = createComposioClientFor(config);
+  const metrics = createMetrics();
+  const composio = createComposioClientFor(config, metrics);
   options.configureComposio?.(composio);
+  const gateway = createComposioGateway({
+    client: composio,
+    timeoutMs: config.composio.timeoutMs,
+    defaultRetryAfterSeconds: config.upstreamRetryAfterSeconds,
+    breaker: config.breaker,
+    metrics,
+  });
 
   const app = createApp({
     logger,
     keyRing: createKeyRing(config.apiKeys),
-    gateway: createComposioGateway({
-      client: composio,
-      timeoutMs: config.composio.timeoutMs,
-      defaultRetryAfterSeconds: config.upstreamRetryAfterSeconds,
-    }),
-    readiness: createReadiness(composio, { timeoutMs: config.composio.timeoutMs }),
+    gateway,
+    readiness: createReadiness(composio, { timeoutMs: config.composio.timeoutMs, circuitState: gateway.circuitState }),
+    metrics,
     validateResponses: config.validateResponses,
+    rateLimit: config.rateLimit,
+    trustProxy: config.trustProxy,
   });
 
-  const server = createServer(app);
+  const server = createServer({ maxHeaderSize: 16_384 }, app);
+  server.on('clientError', answerClientError);
   // Slow or idle clients must not hold sockets for ever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

@@ -17,6 +17,7 @@ const artifacts = path.resolve(fileURLToPath(new URL('../test-results', import.m
 let server: TestServer;
 let browser: Browser;
 let page: Page;
+const cspViolations: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -29,6 +30,9 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
   const response = await page.goto(`${server.running.url}/docs`, { waitUntil: 'load' });
   expect(response?.status()).toBe(200);
 });
@@ -79,14 +83,26 @@ describe('/docs in a real browser', () => {
   });
 
   it('can call the Aitronos mock from another origin (CORS)', async () => {
-    const result = await page.evaluate(async (mock) => {
+    // A page of another origin (the Composio mock's) calls the Aitronos mock, as a frontend would.
+    const other = await browser.newPage();
+    await other.goto(`${inject('composioMockUrl')}/healthz-page-of-another-origin`);
+    const result = await other.evaluate(async (mock) => {
       const response = await fetch(`${mock}/v1/personal-connectors/admin/credentials/ca_1`, {
         headers: { 'X-API-Key': 'any', Prefer: 'example=api_key' },
       });
       return { status: response.status, body: (await response.json()) as { connection_id: string } };
     }, inject('aitronosMockUrl'));
+    await other.close();
     expect(result.status).toBe(200);
     expect(result.body.connection_id).toBe('ca_Sg8kEy2Wq4Zt');
+  });
+});
+
+describe('the docs page under its Content-Security-Policy', () => {
+  it('loads nothing the policy refuses, but the vendor logo it keeps out on purpose', () => {
+    // Redoc's "API docs by" badge points at its CDN; the page loads nothing from outside.
+    const badge = /Loading the image 'https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini-full\.svg'/;
+    expect(cspViolations.filter((v) => !badge.test(v))).toEqual([]);
   });
 });
 

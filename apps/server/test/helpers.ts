@@ -58,6 +58,11 @@ export async function startTestServer(options: {
     COMPOSIO_API_KEY: COMPOSIO_TEST_KEY,
     COMPOSIO_RETRIES: '0',
     API_KEYS: API_KEYS_JSON,
+    // Functional suites send many requests and many upstream failures on purpose; the limits and
+    // the circuit breaker have suites of their own.
+    RATE_LIMIT_PER_KEY: '1000000',
+    RATE_LIMIT_PER_ADDRESS: '1000000',
+    BREAKER_THRESHOLD: '1000000',
     ...options.env,
   });
   const logs = new LogCapture();

@@ -4,6 +4,7 @@ export type ClientErrorCode =
   | 'NETWORK_ERROR'
   | 'ABORTED'
   | 'INVALID_RESPONSE'
+  | 'RESPONSE_TOO_LARGE'
   | `HTTP_${number}`;
 
 export interface ApiErrorInit<TEnvelope> {

@@ -23,6 +23,13 @@ export interface TransportOptions {
   onRetry?: (event: RetryEvent) => void;
   /** Random source for jitter, in [0, 1). */
   random?: () => number;
+  /** Largest response body read, in bytes; a larger one fails with RESPONSE_TOO_LARGE. Default: no limit. */
+  maxResponseBytes?: number;
+  /**
+   * Follow redirects. Off by default: the APIs never redirect, and a followed redirect would
+   * carry the key headers to wherever it points. A 3xx is returned as an error answer.
+   */
+  followRedirects?: boolean;
 }
 
 export interface RetryEvent {
@@ -98,13 +105,18 @@ export function createTransport(options: TransportOptions = {}): (input: Request
 
     for (let attempt = 0; ; attempt += 1) {
       const timeout = AbortSignal.timeout(timeoutMs);
-      const request = new Request(input, { signal: AbortSignal.any([callerSignal, timeout]) });
+      const request = new Request(input, {
+        signal: AbortSignal.any([callerSignal, timeout]),
+        redirect: options.followRedirects ? 'follow' : 'manual',
+      });
       request.headers.set(REQUEST_ID_HEADER, requestId);
       const more = canRetry && attempt < retries;
       let response: Response;
       try {
         response = await baseFetch(request);
+        if (options.maxResponseBytes !== undefined) response = await capBody(response, options.maxResponseBytes, requestId);
       } catch (cause) {
+        if (cause instanceof ApiError) throw cause;
         if (callerSignal.aborted) {
           throw new ApiError({ message: 'The request was aborted.', code: 'ABORTED', status: 0, requestId, cause });
         }
@@ -136,6 +148,39 @@ export function createTransport(options: TransportOptions = {}): (input: Request
       return response;
     }
   };
+}
+
+/** The response with its body read into memory, failing as soon as it passes `limit` bytes. */
+async function capBody(response: Response, limit: number, requestId: string): Promise<Response> {
+  const tooLarge = () => {
+    return new ApiError({ message: `The response body exceeds ${limit} bytes.`, code: 'RESPONSE_TOO_LARGE', status: response.status, requestId });
+  };
+  const declared = Number(response.headers.get('Content-Length') ?? Number.NaN);
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null || [204, 205, 304].includes(response.status)) return response;
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 function describe(cause: unknown): string {

@@ -225,16 +225,19 @@ export interface components {
          *     - `CREDENTIAL_NOT_FOUND` (404): no connected account has this id.
          *     - `ROUTE_NOT_FOUND` (404): no such endpoint.
          *     - `METHOD_NOT_ALLOWED` (405): the endpoint does not support the method.
-         *     - `PAYLOAD_TOO_LARGE` (413): the request is too large.
-         *     - `RATE_LIMIT_EXCEEDED` (429): too many requests; see `Retry-After`.
+         *     - `REQUEST_TIMEOUT` (408): the request was not received in time.
+         *     - `PAYLOAD_TOO_LARGE` (413): the request has a body (this API takes none beyond 1 KiB).
+         *     - `REQUEST_HEADERS_TOO_LARGE` (431): the request's headers exceed 16 KiB.
+         *     - `RATE_LIMIT_EXCEEDED` (429): too many requests from this key or address; see `Retry-After`.
          *     - `INTERNAL_ERROR` (500): a fault of this server.
          *     - `UPSTREAM_ERROR` (502): Composio failed or sent an answer that breaks its contract.
          *     - `UPSTREAM_AUTH_ERROR` (502): Composio refused this server's own key.
-         *     - `UPSTREAM_UNAVAILABLE` (503): Composio is rate limiting or down; see `Retry-After`.
+         *     - `UPSTREAM_UNAVAILABLE` (503): Composio is rate limiting or failing (after repeated failures the server
+         *       stops calling it for a while and answers this at once); see `Retry-After`.
          *     - `UPSTREAM_TIMEOUT` (504): Composio did not answer in time.
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_ERROR" | "AUTHENTICATION_REQUIRED" | "INVALID_API_KEY" | "INSUFFICIENT_PERMISSIONS" | "CREDENTIAL_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "UPSTREAM_ERROR" | "UPSTREAM_AUTH_ERROR" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT";
+        ErrorCode: "VALIDATION_ERROR" | "AUTHENTICATION_REQUIRED" | "INVALID_API_KEY" | "INSUFFICIENT_PERMISSIONS" | "CREDENTIAL_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "REQUEST_HEADERS_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "UPSTREAM_ERROR" | "UPSTREAM_AUTH_ERROR" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT";
         /**
          * ErrorType
          * @description Family of the error.
@@ -281,6 +284,11 @@ export interface components {
         ConnectorCredentials: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
                 [name: string]: unknown;
             };
@@ -332,6 +340,11 @@ export interface components {
         TooManyRequests: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -403,6 +416,32 @@ export interface components {
          * @example req_abc123xyz
          */
         XRequestId: string;
+        /**
+         * @description Remaining quota of the tightest limit that applies (IETF draft-ietf-httpapi-ratelimit-headers-08),
+         *     e.g. `"per-key";r=598;t=42`. Limits apply per API key and per client address.
+         * @example "per-key";r=598;t=42
+         */
+        RateLimit: string;
+        /**
+         * @description The limit's policy, e.g. `"per-key";q=600;w=60` (600 requests per 60 s).
+         * @example "per-key";q=600;w=60
+         */
+        RateLimitPolicy: string;
+        /**
+         * @description Requests allowed in the current window.
+         * @example 600
+         */
+        XRateLimitLimit: number;
+        /**
+         * @description Requests left in the current window.
+         * @example 598
+         */
+        XRateLimitRemaining: number;
+        /**
+         * @description Seconds until the current window resets.
+         * @example 42
+         */
+        XRateLimitReset: number;
         /**
          * @description Always `no-store`, as the body carries secrets.
          * @example no-store
