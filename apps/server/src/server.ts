@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createComposioClient, type ComposioClient } from '@connector-credentials/client';
 import type { Logger } from 'pino';
@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { AppError, envelopeOf } from './errors.js';
-import { createLogger } from './logging.js';
+import { createLogger, requestIdOf } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createReadiness } from './readiness.js';
 
@@ -44,9 +44,22 @@ export function createComposioClientFor(config: Config, metrics?: Metrics): Comp
   });
 }
 
+/** Writes an error in the envelope straight to a socket Express never sees, and closes it. */
+function answerOnSocket(socket: Duplex, appError: AppError): void {
+  const traceId = `req_${randomUUID().replaceAll('-', '')}`;
+  const body = JSON.stringify(envelopeOf(appError, traceId));
+  socket.end(
+    `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status] ?? 'Error'}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\n` +
+      `X-Request-Id: ${traceId}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Requests Node's HTTP parser refuses (oversized headers, malformed lines, slow senders) still get the envelope. */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+  const previous = lastResponse.get(socket);
+  const busy = previous !== undefined && (!previous.writableFinished || String(previous.getHeader('Connection')).toLowerCase() === 'close');
+  if (error.code === 'ECONNRESET' || !socket.writable || busy) {
     socket.destroy();
     return;
   }
@@ -56,14 +69,29 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? 'REQUEST_TIMEOUT'
         : 'VALIDATION_ERROR';
-  const appError = new AppError(code, { systemMessage: code === 'VALIDATION_ERROR' ? 'Malformed HTTP request' : undefined });
-  const traceId = `req_${randomUUID().replaceAll('-', '')}`;
-  const body = JSON.stringify(envelopeOf(appError, traceId));
-  socket.end(
-    `HTTP/1.1 ${appError.status} ${code === 'VALIDATION_ERROR' ? 'Bad Request' : code === 'REQUEST_TIMEOUT' ? 'Request Timeout' : 'Request Header Fields Too Large'}\r\n` +
-      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\n` +
-      `X-Request-Id: ${traceId}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  answerOnSocket(socket, new AppError(code, { systemMessage: code === 'VALIDATION_ERROR' ? 'Malformed HTTP request' : undefined }));
+}
+
+/** The last response started on each socket: a parse error after it must not produce a second answer. */
+const lastResponse = new WeakMap<Duplex, ServerResponse>();
+
+/** An `Expect` other than 100-continue: Node would answer a bare 417; answer 400 in the envelope. */
+function refuseExpectation(req: IncomingMessage, res: ServerResponse): void {
+  lastResponse.set(req.socket, res);
+  const traceId = requestIdOf(req);
+  const body = JSON.stringify(envelopeOf(new AppError('VALIDATION_ERROR', { systemMessage: 'Unsupported Expect header' }), traceId));
+  // Set one by one (not through writeHead) so answerClientError can see the Connection: close.
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Request-Id', traceId);
+  res.setHeader('Connection', 'close');
+  res.writeHead(400).end(body);
+}
+
+/** CONNECT and protocol upgrades reach Node's own events, not Express: refuse them in the envelope. */
+function refuseTunnel(_req: IncomingMessage, socket: Duplex): void {
+  answerOnSocket(socket, new AppError('METHOD_NOT_ALLOWED', { systemMessage: 'This server does not tunnel or upgrade connections' }));
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -91,7 +119,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
 
   const server = createServer({ maxHeaderSize: 16_384 }, app);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => lastResponse.set(req.socket, res));
   server.on('clientError', answerClientError);
+  server.on('checkExpectation', refuseExpectation);
+  server.on('connect', refuseTunnel);
+  server.on('upgrade', refuseTunnel);
   // Slow or idle clients must not hold sockets for ever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

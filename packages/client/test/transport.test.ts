@@ -147,6 +147,30 @@ describe('failures without an envelope', () => {
     expect(error.code).toBe('INVALID_RESPONSE');
   });
 
+  it('refuses a body over maxResponseBytes, announced or streamed', async () => {
+    server.handle((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' }).end('x'.repeat(5000)));
+    expect((await failure(client({ maxResponseBytes: 1000 }).getAdminCredentials('ca_1'))).code).toBe('RESPONSE_TOO_LARGE');
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('"' + 'x'.repeat(800));
+      res.end('x'.repeat(800) + '"');
+    });
+    expect((await failure(client({ maxResponseBytes: 1000 }).getAdminCredentials('ca_1'))).code).toBe('RESPONSE_TOO_LARGE');
+    server.handle((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(credentials));
+    await expect(client({ maxResponseBytes: 1000 }).getAdminCredentials('ca_1')).resolves.toEqual({ connection_id: 'ca_1' });
+  });
+
+  it('does not follow redirects: the key stays with the API', async () => {
+    const elsewhere = await startLoopbackServer();
+    elsewhere.handle((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(credentials));
+    server.handle((_req, res) => res.writeHead(307, { location: `${elsewhere.url}/steal` }).end());
+    const error = await failure(client({ retry: { retries: 0 } }).getAdminCredentials('ca_1'));
+    expect(error.status).toBe(307);
+    expect(error.code).toBe('HTTP_307');
+    expect(elsewhere.requests).toHaveLength(0);
+    await elsewhere.close();
+  });
+
   it('turns an empty 200 into INVALID_RESPONSE', async () => {
     server.handle((_req, res) => res.writeHead(200, { 'content-length': '0' }).end());
     const error = await failure(client().getAdminCredentials('ca_1'));

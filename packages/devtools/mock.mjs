@@ -9,7 +9,7 @@ run(pnpm[0], [...pnpm.slice(1), 'exec', 'turbo', 'run', 'build', 'bundle', '--fi
   env: { ...process.env, REDOCLY_TELEMETRY: 'off', TURBO_TELEMETRY_DISABLED: '1' },
 });
 
-const { startMocks } = await import('../packages/mocks/dist/index.js');
+const { startMocks } = await import('../mocks/dist/index.js');
 const port = (name) => (process.env[name] ? Number(process.env[name]) : undefined);
 const mocks = await startMocks({
   specs: { aitronos: path.join(root, 'openapi/dist/aitronos.json'), composio: path.join(root, 'openapi/dist/composio.json') },

@@ -1,0 +1,106 @@
+// Shared by the load test and the benchmark: a fast Composio stand-in, the server as a child
+// process (as operators run it), RSS readings, and the machine's description.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+export const serverMain = path.join(path.dirname(require.resolve('@connector-credentials/server/package.json')), 'dist', 'main.js');
+
+/** The oauth2_active example of the Composio spec: what the stand-in answers for every id. */
+export function exampleAccount() {
+  const spec = JSON.parse(readFileSync(require.resolve('@connector-credentials/openapi/composio.json'), 'utf8'));
+  return spec.components.examples.oauth2_active.value;
+}
+
+/** A Composio stand-in that answers at once, after an optional fixed delay. */
+export function startComposioStandIn({ delayMs = 0 } = {}) {
+  const body = JSON.stringify(exampleAccount());
+  let calls = 0;
+  const server = createServer((req, res) => {
+    calls += 1;
+    const answer = () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
+  });
+  server.keepAliveTimeout = 30_000;
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}`,
+        calls: () => calls,
+        close: () => new Promise((done) => (server.closeAllConnections(), server.close(done))),
+      }),
+    ),
+  );
+}
+
+/** The server as a separate process, configured like production; resolves once it listens. */
+export async function startServerProcess({ composioUrl, env = {} }) {
+  const key = `bench_${randomBytes(16).toString('hex')}`;
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const child = spawn(process.execPath, [serverMain], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      COMPOSIO_BASE_URL: composioUrl,
+      COMPOSIO_API_KEY: 'bench-composio-key',
+      API_KEYS: JSON.stringify([{ name: 'bench', header: 'X-API-Key', sha256: createHash('sha256').update(key).digest('hex'), roles: ['admin'] }]),
+      RATE_LIMIT_PER_KEY: '1000000000',
+      RATE_LIMIT_PER_ADDRESS: '1000000000',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i += 1) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not yet
+    }
+    if (i > 200 || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    key,
+    pid: child.pid,
+    stop: () => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))),
+  };
+}
+
+/** Resident memory of a process, in bytes (Linux /proc). */
+export function rssOf(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    host: os.hostname(),
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memory_gib: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

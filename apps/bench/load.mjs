@@ -1,0 +1,73 @@
+// Bounded load test on loopback: the server (production settings: response validation off) with a
+// fast local Composio stand-in, 64 concurrent connections for 30 s (LOAD_SECONDS,
+// LOAD_CONNECTIONS). Requires zero errors, zero non-2xx, and resident memory after the run within
+// 20% of before. Writes results/load-latest.json and results/load-latest.md.
+import { writeFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { machine, rssOf, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
+
+const seconds = Number(process.env.LOAD_SECONDS ?? 30);
+const connections = Number(process.env.LOAD_CONNECTIONS ?? 64);
+// Under this load the heap reaches its steady size within about 10 s (measured: flat from 10 s to
+// 90 s); the baseline is read after a warm-up long enough to get there.
+const warmupSeconds = Number(process.env.LOAD_WARMUP_SECONDS ?? 15);
+
+const composio = await startComposioStandIn();
+const server = await startServerProcess({ composioUrl: composio.url });
+const target = {
+  url: `${server.url}/v1/personal-connectors/admin/credentials/ca_Xo9ADr3cBz1p`,
+  headers: { 'X-API-Key': server.key },
+};
+
+try {
+  // Warm-up: JIT, connection pools, heap growth to its steady size; then the baseline reading.
+  await autocannon({ ...target, connections, duration: warmupSeconds });
+  await sleep(1_000);
+  const rssBefore = rssOf(server.pid);
+  const result = await autocannon({ ...target, connections, duration: seconds });
+  await sleep(1_000);
+  const rssAfter = rssOf(server.pid);
+
+  const summary = {
+    ...machine(),
+    connections,
+    duration_s: seconds,
+    warmup_s: warmupSeconds,
+    requests: result.requests.total,
+    requests_per_s: result.requests.average,
+    latency_ms: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non_2xx: result.non2xx,
+    rss_before_mib: +(rssBefore / 2 ** 20).toFixed(1),
+    rss_after_mib: +(rssAfter / 2 ** 20).toFixed(1),
+    rss_growth: +((rssAfter - rssBefore) / rssBefore).toFixed(3),
+    composio_calls: composio.calls(),
+  };
+  const checks = {
+    'zero errors': summary.errors === 0 && summary.timeouts === 0,
+    'zero non-2xx': summary.non_2xx === 0,
+    'memory within 20%': Math.abs(summary.rss_growth) <= 0.2,
+  };
+  const table = [
+    `# Load test, ${summary.date}`,
+    '',
+    `Machine: ${summary.cpu}, ${summary.cores} cores, ${summary.memory_gib} GiB, ${summary.os}, Node ${summary.node}.`,
+    `Server: production settings (response validation off), log level warn; Composio: local stand-in answering at once.`,
+    '',
+    '| connections | duration | requests | req/s | p50 ms | p99 ms | errors | non-2xx | RSS before | RSS after |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    `| ${connections} | ${seconds} s | ${summary.requests} | ${Math.round(summary.requests_per_s)} | ${summary.latency_ms.p50} | ${summary.latency_ms.p99} | ${summary.errors} | ${summary.non_2xx} | ${summary.rss_before_mib} MiB | ${summary.rss_after_mib} MiB (${(summary.rss_growth * 100).toFixed(1)}%) |`,
+    '',
+    ...Object.entries(checks).map(([name, ok]) => `- ${ok ? 'passed' : 'FAILED'}: ${name}`),
+    '',
+  ].join('\n');
+  const results = new URL('./results/', import.meta.url);
+  writeFileSync(new URL('load-latest.json', results), `${JSON.stringify({ ...summary, checks }, null, 2)}\n`);
+  writeFileSync(new URL('load-latest.md', results), table);
+  console.log(table);
+  process.exitCode = Object.values(checks).every(Boolean) ? 0 : 1;
+} finally {
+  await server.stop();
+  await composio.close();
+}
