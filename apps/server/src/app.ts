@@ -4,7 +4,7 @@ import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit'
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { requireAdmin, requireRole, type KeyRing } from './auth.js';
-import type { ComposioGateway } from './composio-gateway.js';
+import type { CredentialsReader } from './credentials-reader.js';
 import { AppError, errorRenderer } from './errors.js';
 import { getAdminCredentials } from './get-admin-credentials.js';
 import { requestLogger } from './logging.js';
@@ -15,7 +15,7 @@ import { bundledSpecPath, docsPath, loadAitronosSpec } from './specs.js';
 export interface AppDependencies {
   logger: Logger;
   keyRing: KeyRing;
-  gateway: ComposioGateway;
+  reader: CredentialsReader;
   readiness: () => Promise<ReadinessResult>;
   metrics: Metrics;
   /** Validate every response against the spec (development and tests); a failure is a 500. */
@@ -146,7 +146,7 @@ export function createApp(deps: AppDependencies): Express {
   );
 
   const audit = deps.logger.child({ audit: true });
-  app.get(`${CREDENTIALS_PATH}/:credential_id`, getAdminCredentials(deps.gateway, audit));
+  app.get(`${CREDENTIALS_PATH}/:credential_id`, getAdminCredentials(deps.reader, audit));
 
   app.use((_req, _res, next) => next(new AppError('ROUTE_NOT_FOUND')));
   app.use(errorRenderer(deps.logger));

@@ -59,6 +59,9 @@ const environment = z
     VALIDATE_RESPONSES: flag,
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     COMPOSIO_MAX_RESPONSE_BYTES: positiveInt(1_048_576),
+    CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+    CACHE_MAX_ENTRIES: positiveInt(1_000),
+    CACHE_EXPIRY_MARGIN_MS: z.coerce.number().int().min(0).default(60_000),
     BREAKER_THRESHOLD: positiveInt(5),
     BREAKER_HALF_OPEN_AFTER_MS: positiveInt(10_000),
     RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
@@ -87,6 +90,7 @@ export interface Config {
     maxResponseBytes: number;
   };
   breaker: { threshold: number; halfOpenAfterMs: number };
+  cache: { ttlMs: number; maxEntries: number; expiryMarginMs: number };
   rateLimit: { windowMs: number; perKey: number; perAddress: number };
   trustProxy: boolean | number | string;
   upstreamRetryAfterSeconds: number;
@@ -166,6 +170,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxResponseBytes: env.COMPOSIO_MAX_RESPONSE_BYTES,
     },
     breaker: { threshold: env.BREAKER_THRESHOLD, halfOpenAfterMs: env.BREAKER_HALF_OPEN_AFTER_MS },
+    cache: { ttlMs: env.CACHE_TTL_MS, maxEntries: env.CACHE_MAX_ENTRIES, expiryMarginMs: env.CACHE_EXPIRY_MARGIN_MS },
     rateLimit: { windowMs: env.RATE_LIMIT_WINDOW_MS, perKey: env.RATE_LIMIT_PER_KEY, perAddress: env.RATE_LIMIT_PER_ADDRESS },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     upstreamRetryAfterSeconds: env.UPSTREAM_RETRY_AFTER_SECONDS,

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createKeyRing } from './auth.js';
 import { createComposioGateway } from './composio-gateway.js';
+import { createCredentialsReader } from './credentials-reader.js';
 import type { Config } from './config.js';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
@@ -110,7 +111,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const app = createApp({
     logger,
     keyRing: createKeyRing(config.apiKeys),
-    gateway,
+    reader: createCredentialsReader(gateway, config.cache, metrics),
     readiness: createReadiness(composio, { timeoutMs: config.composio.timeoutMs, circuitState: gateway.circuitState }),
     metrics,
     validateResponses: config.validateResponses,

@@ -15,6 +15,13 @@ export interface paths {
                  * @example req_abc123xyz
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description `no-cache` makes the server read the account from Composio now instead of answering from its
+                 *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
+                 *     only). Other directives are ignored.
+                 * @example no-cache
+                 */
+                "Cache-Control"?: components["parameters"]["CacheControl"];
             };
             path: {
                 /**
@@ -37,7 +44,10 @@ export interface paths {
          *     or a key sent in another kind's header, 401 `INVALID_API_KEY`; a valid key without the
          *     admin role, 403 `INSUFFICIENT_PERMISSIONS`.
          *
-         *     The account is read from Composio on every call. Composio's failures are reported as
+         *     The account is read from Composio, or from a short-lived cache of ACTIVE accounts (at most
+         *     30 s, never past the credential's expiry; send `Cache-Control: no-cache` to skip it).
+         *     Concurrent requests for the same account share one Composio read. Composio's failures are
+         *     reported as
          *     502 (`UPSTREAM_ERROR`, `UPSTREAM_AUTH_ERROR`), 503 (`UPSTREAM_UNAVAILABLE`, with
          *     `Retry-After`) or 504 (`UPSTREAM_TIMEOUT`).
          */
@@ -408,6 +418,13 @@ export interface components {
          * @example req_abc123xyz
          */
         RequestId: string;
+        /**
+         * @description `no-cache` makes the server read the account from Composio now instead of answering from its
+         *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
+         *     only). Other directives are ignored.
+         * @example no-cache
+         */
+        CacheControl: string;
     };
     requestBodies: never;
     headers: {
@@ -468,6 +485,13 @@ export interface operations {
                  * @example req_abc123xyz
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description `no-cache` makes the server read the account from Composio now instead of answering from its
+                 *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
+                 *     only). Other directives are ignored.
+                 * @example no-cache
+                 */
+                "Cache-Control"?: components["parameters"]["CacheControl"];
             };
             path: {
                 /**

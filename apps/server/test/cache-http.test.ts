@@ -1,0 +1,54 @@
+/** The cache and coalescing through the real server and a real Composio stand-in on loopback. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSpecValidator, openapiBundlePath, startLoopbackServer, type LoopbackServer } from '@connector-credentials/testkit';
+import { KEYS, startTestServer, type TestServer } from './helpers.js';
+
+const account = JSON.stringify(createSpecValidator(openapiBundlePath('composio')).responseExamples().find((e) => e.name === 'api_key')!.value);
+
+let upstream: LoopbackServer;
+let server: TestServer;
+beforeAll(async () => {
+  upstream = await startLoopbackServer();
+  upstream.handle((_req, res) => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(account), 200));
+  server = await startTestServer({ composioBaseUrl: upstream.url, env: { CACHE_TTL_MS: '30000' } });
+});
+afterAll(async () => {
+  await server.close();
+  await upstream.close();
+});
+beforeEach(() => {
+  upstream.requests.length = 0;
+});
+
+const get = (id: string, headers: Record<string, string> = {}) =>
+  fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/${id}`, { headers: { 'X-API-Key': KEYS.adminApi.key, ...headers } });
+
+describe('through HTTP', () => {
+  it('100 simultaneous requests for one id -> exactly 1 Composio call, 100 identical answers', async () => {
+    const responses = await Promise.all(Array.from({ length: 100 }, () => get('ca_coalesce')));
+    expect(responses.map((r) => r.status)).toEqual(Array(100).fill(200));
+    const bodies = new Set(await Promise.all(responses.map((r) => r.text())));
+    expect(bodies.size).toBe(1);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('then serves the cached answer, still no-store to the caller', async () => {
+    const response = await get('ca_coalesce');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('Cache-Control: no-cache goes to Composio', async () => {
+    expect((await get('ca_coalesce', { 'Cache-Control': 'no-cache' })).status).toBe(200);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('counts hits, misses, bypasses and coalesced requests', async () => {
+    const text = await (await fetch(`${server.running.url}/metrics`, { headers: { 'X-API-Key': KEYS.adminApi.key } })).text();
+    expect(text).toMatch(/credentials_cache_lookups_total\{result="miss"\} 100/);
+    expect(text).toMatch(/credentials_cache_lookups_total\{result="hit"\} 1/);
+    expect(text).toMatch(/credentials_cache_lookups_total\{result="bypass"\} 1/);
+    expect(text).toMatch(/credentials_coalesced_total 99/);
+  });
+});
