@@ -11,10 +11,16 @@ import path from 'node:path';
 const require = createRequire(import.meta.url);
 export const serverMain = path.join(path.dirname(require.resolve('@connector-credentials/server/package.json')), 'dist', 'main.js');
 
-/** The oauth2_active example of the Composio spec: what the stand-in answers for every id. */
+/**
+ * The oauth2_active example of the Composio spec, what the stand-in answers for every id, made
+ * current: its token was issued now and lives an hour (the example's own expired long ago, and
+ * the server rightly does not cache expired credentials).
+ */
 export function exampleAccount() {
   const spec = JSON.parse(readFileSync(require.resolve('@connector-credentials/openapi/composio.json'), 'utf8'));
-  return spec.components.examples.oauth2_active.value;
+  const account = spec.components.examples.oauth2_active.value;
+  account.updated_at = new Date().toISOString();
+  return account;
 }
 
 /** A Composio stand-in that answers at once, after an optional fixed delay. */

@@ -4,10 +4,13 @@
 import path from 'node:path';
 import { ensureInstalled, pnpm, root, run } from './bootstrap.mjs';
 
-ensureInstalled();
-run(pnpm[0], [...pnpm.slice(1), 'exec', 'turbo', 'run', 'build', 'bundle', '--filter=@connector-credentials/mocks', '--filter=@connector-credentials/openapi', '--output-logs=errors-only'], {
-  env: { ...process.env, REDOCLY_TELEMETRY: 'off', TURBO_TELEMETRY_DISABLED: '1' },
-});
+// MOCK_SKIP_BUILD: the test of this command runs inside the test pipeline, which has built already.
+if (!process.env.MOCK_SKIP_BUILD) {
+  ensureInstalled();
+  run(pnpm[0], [...pnpm.slice(1), 'exec', 'turbo', 'run', 'build', 'bundle', '--filter=@connector-credentials/mocks', '--filter=@connector-credentials/openapi', '--output-logs=errors-only'], {
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', TURBO_TELEMETRY_DISABLED: '1' },
+  });
+}
 
 const { startMocks } = await import('../mocks/dist/index.js');
 const port = (name) => (process.env[name] ? Number(process.env[name]) : undefined);

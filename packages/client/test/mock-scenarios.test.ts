@@ -96,3 +96,29 @@ describe("the README's scenario table", () => {
     expect(block).toBe(expected);
   });
 });
+
+describe('the `npm run mock` command', () => {
+  it('starts both mocks on the ports it is given, prints what it serves, and stops on SIGINT', async () => {
+    const { spawn } = await import('node:child_process');
+    const ports = { aitronos: await freePort(), composio: await freePort() };
+    const child = spawn(process.execPath, [path.join(repoRoot, 'packages/devtools/mock.mjs')], {
+      env: { ...process.env, MOCK_SKIP_BUILD: '1', MOCK_AITRONOS_PORT: String(ports.aitronos), MOCK_COMPOSIO_PORT: String(ports.composio) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const until = Date.now() + 60_000;
+    while (!output.includes('Stop with Ctrl-C.') && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    expect(output).toContain(`Aitronos admin credentials API mock: http://127.0.0.1:${ports.aitronos}`);
+    expect(output).toContain(`Composio connected accounts API mock: http://127.0.0.1:${ports.composio}`);
+    const response = await fetch(`http://127.0.0.1:${ports.aitronos}/v1/personal-connectors/admin/credentials/ca_1`, {
+      headers: { 'X-API-Key': 'any', Prefer: 'example=masked_secrets' },
+    });
+    expect(((await response.json()) as { is_redacted: boolean }).is_redacted).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${ports.aitronos}/`)).rejects.toThrow();
+  });
+});
