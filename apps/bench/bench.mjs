@@ -36,6 +36,7 @@ const freePort = async () => {
 async function startTarget(file, body) {
   const port = await freePort();
   const child = fork(new URL(file, import.meta.url), [], { env: { ...process.env, PORT: String(port), BENCH_BODY: body }, stdio: 'ignore' });
+  process.once('exit', () => child.kill('SIGKILL'));
   await new Promise((resolve, reject) => (child.once('message', resolve), child.once('exit', reject)));
   return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) };
 }
@@ -43,16 +44,25 @@ async function startTarget(file, body) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-// --- the five targets ---------------------------------------------------------------------
-const composio = await startComposioStandIn();
-const { mapConnectedAccount } = await import(require.resolve('@connector-credentials/server/package.json').replace('package.json', 'dist/map-connected-account.js'));
-// Every row answers the same credentials body: the mapped oauth2_active example.
-const body = JSON.stringify(mapConnectedAccount(exampleAccount()));
-const bareHttp = await startTarget('./targets/bare-http.mjs', body);
-const bareExpress = await startTarget('./targets/bare-express.mjs', body);
-const serverCold = await startServerProcess({ composioUrl: composio.url, env: { CACHE_TTL_MS: '0' } });
-const serverWarm = await startServerProcess({ composioUrl: composio.url, env: { CACHE_TTL_MS: '600000' } });
-const prism = await startPrism({ spec: require.resolve('@connector-credentials/openapi/composio.json'), errors: false });
+// --- the five targets: each is stopped in the finally below, whatever fails after it started -----
+const started = [];
+const track = (target) => (started.push(target), target);
+const stopAll = () => Promise.all(started.map((t) => (t.stop ?? t.close)()));
+let composio, bareHttp, bareExpress, serverCold, serverWarm, prism, body;
+try {
+  composio = track(await startComposioStandIn());
+  const { mapConnectedAccount } = await import(require.resolve('@connector-credentials/server/package.json').replace('package.json', 'dist/map-connected-account.js'));
+  // Every row answers the same credentials body: the mapped oauth2_active example.
+  body = JSON.stringify(mapConnectedAccount(exampleAccount()));
+  bareHttp = track(await startTarget('./targets/bare-http.mjs', body));
+  bareExpress = track(await startTarget('./targets/bare-express.mjs', body));
+  serverCold = track(await startServerProcess({ composioUrl: composio.url, env: { CACHE_TTL_MS: '0' } }));
+  serverWarm = track(await startServerProcess({ composioUrl: composio.url, env: { CACHE_TTL_MS: '600000' } }));
+  prism = track(await startPrism({ spec: require.resolve('@connector-credentials/openapi/composio.json'), errors: false }));
+} catch (error) {
+  await stopAll();
+  throw error;
+}
 
 const rows = [
   { name: 'bare node:http', url: `${bareHttp.url}${PATH}`, headers: {} },
@@ -143,5 +153,5 @@ try {
   writeFileSync(new URL('bench-latest.md', dir), table);
   console.log(table);
 } finally {
-  await Promise.all([bareHttp.stop(), bareExpress.stop(), serverCold.stop(), serverWarm.stop(), prism.stop(), composio.close()]);
+  await stopAll();
 }

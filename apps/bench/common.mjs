@@ -72,6 +72,9 @@ export async function startServerProcess({ composioUrl, env = {} }) {
   });
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
+  // Never leave a server behind, even when this script dies.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i += 1) {
     try {
@@ -79,14 +82,23 @@ export async function startServerProcess({ composioUrl, env = {} }) {
     } catch {
       // not yet
     }
-    if (i > 200 || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
+    if (i > 200 || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start: ${stderr}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
     url,
     key,
     pid: child.pid,
-    stop: () => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))),
+    stop: () =>
+      new Promise((resolve) => {
+        process.off('exit', killOnExit);
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
   };
 }
 
