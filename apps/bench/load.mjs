@@ -14,9 +14,14 @@ const warmupSeconds = Number(process.env.LOAD_WARMUP_SECONDS ?? 15);
 
 const composio = await startComposioStandIn();
 const server = await startServerProcess({ composioUrl: composio.url });
+// Requests spread over more accounts than the cache holds (1000 by default): cache hits, misses,
+// evictions and Composio calls all take part, not only the cheapest path.
+const IDS = Number(process.env.LOAD_IDS ?? 5000);
+let next = 0;
 const target = {
-  url: `${server.url}/v1/personal-connectors/admin/credentials/ca_Xo9ADr3cBz1p`,
+  url: server.url,
   headers: { 'X-API-Key': server.key },
+  requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/v1/personal-connectors/admin/credentials/ca_load${(next++ * 7919) % IDS}` }) }],
 };
 
 try {
@@ -42,6 +47,7 @@ try {
     rss_before_mib: +(rssBefore / 2 ** 20).toFixed(1),
     rss_after_mib: +(rssAfter / 2 ** 20).toFixed(1),
     rss_growth: +((rssAfter - rssBefore) / rssBefore).toFixed(3),
+    ids: IDS,
     composio_calls: composio.calls(),
   };
   const checks = {
@@ -53,7 +59,7 @@ try {
     `# Load test, ${summary.date}`,
     '',
     `Machine: ${summary.cpu}, ${summary.cores} cores, ${summary.memory_gib} GiB, ${summary.os}, Node ${summary.node}.`,
-    `Server: production settings (response validation off), log level warn; Composio: local stand-in answering at once.`,
+    `Server: production settings (response validation off, cache on), log level warn; Composio: local stand-in answering at once; requests spread over ${IDS} account ids (the cache holds 1000).`,
     '',
     '| connections | duration | requests | req/s | p50 ms | p99 ms | errors | non-2xx | RSS before | RSS after |',
     '|---|---|---|---|---|---|---|---|---|---|',
