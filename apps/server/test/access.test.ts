@@ -81,12 +81,14 @@ describe('security headers and limits', () => {
     const response = await raw(`GET ${path}/ca_1 HTTP/1.1\r\nHost: x\r\nX-API-Key: ${KEYS.adminApi.key}\r\nContent-Length: 100000000\r\n\r\n`);
     expect(response.status).toBe(413);
     expect((JSON.parse(response.body) as ErrorEnvelope).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(aitronos.validateResponse('get', `${path}/{credential_id}`, 413, JSON.parse(response.body)).errors).toEqual([]);
   });
 
   it('answers oversized headers with 431 in the envelope', async () => {
     const response = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(response.status).toBe(431);
     expect((JSON.parse(response.body) as ErrorEnvelope).error.code).toBe('REQUEST_HEADERS_TOO_LARGE');
+    expect(aitronos.validateResponse('get', `${path}/{credential_id}`, 431, JSON.parse(response.body)).errors).toEqual([]);
   });
 
   it('answers a malformed request with 400 in the envelope', async () => {
