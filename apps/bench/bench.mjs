@@ -11,6 +11,7 @@
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { startPrism } from '@connector-credentials/mocks';
 import { exampleAccount, machine, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
@@ -147,7 +148,7 @@ try {
     `Targets: full path ≥ 0.60 of bare Express (${results[2].ratio_to_express >= 0.6 ? 'met' : 'not met'}), cache warm ≥ 0.85 (${results[3].ratio_to_express >= 0.85 ? 'met' : 'not met'}), added p50 < 1 ms (${summary.added_latency.added_p50_ms < 1 ? 'met' : 'not met'}).`,
     '',
   ].join('\n');
-  const dir = new URL('./results/', import.meta.url);
+  const dir = process.env.BENCH_RESULTS_DIR ? pathToFileURL(`${process.env.BENCH_RESULTS_DIR}/`) : new URL('./results/', import.meta.url);
   writeFileSync(new URL(`bench-${summary.date.slice(0, 10)}.json`, dir), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(new URL('bench-latest.json', dir), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(new URL('bench-latest.md', dir), table);

@@ -66,8 +66,11 @@ describe('the example consumer', () => {
     expect((failure as { stderr: string }).stderr).toMatch(/^error INVALID_API_KEY \(HTTP 401\) trace [0-9a-f-]{36}: The API key is invalid\.$/m);
   });
 
-  it('the server printed a curl that works', async () => {
-    const response = await fetch(`${baseUrl}/v1/personal-connectors/admin/credentials/ca_Xo9ADr3cBz1p`, { headers: { 'X-API-Key': adminKey } });
-    expect(response.status).toBe(200);
+  it('the server printed a curl that works, pasted as it is', async () => {
+    const line = /^\s*(curl -s .*)$/m.exec(output)![1]!;
+    const { stdout } = await run('sh', ['-c', line]);
+    const body = JSON.parse(stdout) as { connection_id: string; credentials: { access_token: string } };
+    expect(body.connection_id).toBe('ca_Xo9ADr3cBz1p');
+    expect(body.credentials.access_token).toBe('ya29.a0AfB_byC1exampleAccessTokenForDocs');
   });
 });

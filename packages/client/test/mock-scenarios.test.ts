@@ -95,6 +95,21 @@ describe("the README's scenario table", () => {
     ].join('\n');
     expect(block).toBe(expected);
   });
+
+  it("its curl commands, run as written (on this run's port), answer as the table says", async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| (\w+) \| (\d{3}) \| `[^`]+` \| `(curl [^`]+)` \|/gm)];
+    expect(rows.length).toBe(examples.length);
+    for (const [, name, status, curl] of rows) {
+      const command = curl!.replace('http://127.0.0.1:4011', mocks.aitronos.url).replace('curl -s', "curl -s -w '\\n%{http_code}'");
+      const { stdout } = await promisify(execFile)('sh', ['-c', command]);
+      const lines = stdout.trimEnd().split('\n');
+      expect(lines.at(-1), `${name}`).toBe(status);
+      expect(JSON.parse(lines.slice(0, -1).join('\n'))).toEqual(examples.find((e) => e.name === name && e.status === status)!.value);
+    }
+  });
 });
 
 describe('the `npm run mock` command', () => {

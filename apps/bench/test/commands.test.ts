@@ -1,0 +1,37 @@
+/**
+ * `npm run load` and `npm run bench` work: both scripts run end to end with short settings,
+ * writing to a temporary folder (the committed results come from full runs).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = mkdtempSync(path.join(tmpdir(), 'bench-smoke-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('the load and benchmark commands', () => {
+  it('load.mjs drives the server with zero errors and zero non-2xx, and writes its results', { timeout: 120_000 }, async () => {
+    const { stdout } = await run(process.execPath, [path.join(here, '..', 'load.mjs')], { env: { ...process.env, LOAD_SMOKE: '1', LOAD_RESULTS_DIR: out } });
+    expect(stdout).toContain('- passed: zero errors');
+    expect(stdout).toContain('- passed: zero non-2xx');
+    const results = JSON.parse(readFileSync(path.join(out, 'load-latest.json'), 'utf8'));
+    expect(results.requests).toBeGreaterThan(100);
+    expect(results.composio_calls).toBeGreaterThan(0);
+  });
+
+  it('bench.mjs measures the five rows side by side and writes its table', { timeout: 180_000 }, async () => {
+    const { stdout } = await run(process.execPath, [path.join(here, '..', 'bench.mjs')], {
+      env: { ...process.env, BENCH_SECONDS: '1', BENCH_ROUNDS: '1', BENCH_WARMUP_SECONDS: '1', BENCH_LATENCY_SAMPLES: '50', BENCH_RESULTS_DIR: out },
+    });
+    const rows = stdout.split('\n').filter((l) => /^\| (bare|server|Prism)/.test(l));
+    expect(rows).toHaveLength(5);
+    for (const row of rows) expect(row).toMatch(/\| 0 \| 0 \|$/); // no errors, no non-2xx
+    expect(JSON.parse(readFileSync(path.join(out, 'bench-latest.json'), 'utf8')).rows).toHaveLength(5);
+  });
+});
