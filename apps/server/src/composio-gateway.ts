@@ -21,9 +21,8 @@ export interface GatewayOptions {
 }
 
 export interface ReadOptions {
+  /** Sent on to Composio as X-Request-Id. */
   requestId: string;
-  /** Aborted when the caller goes away. */
-  signal?: AbortSignal;
 }
 
 /** Validates Composio bodies against our hand-written Composio spec, compiled once. */
@@ -109,7 +108,6 @@ export interface ComposioGateway {
 
 /** Codes that mean Composio is in trouble: enough of them in a row open the circuit. */
 const OUTAGE_CODES = new Set(['UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH_ERROR']);
-const ABANDONED = Symbol('abandoned');
 const STATE_NAMES = { [CircuitState.Closed]: 'closed', [CircuitState.Open]: 'open', [CircuitState.HalfOpen]: 'half-open', [CircuitState.Isolated]: 'open' } as const;
 const STATE_VALUES = { [CircuitState.Closed]: 0, [CircuitState.Open]: 1, [CircuitState.HalfOpen]: 2, [CircuitState.Isolated]: 1 } as const;
 
@@ -128,15 +126,12 @@ export function createComposioGateway(options: GatewayOptions): ComposioGateway 
   });
   const retryAfterOpen = Math.max(1, Math.ceil(options.breaker.halfOpenAfterMs / 1000));
 
-  async function read(id: string, { requestId, signal }: ReadOptions): Promise<ConnectedAccount | typeof ABANDONED> {
+  async function read(id: string, { requestId }: ReadOptions): Promise<ConnectedAccount> {
     const deadline = AbortSignal.timeout(options.timeoutMs);
-    const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
     let account: unknown;
     try {
-      account = await options.client.getConnectedAccount(id, { requestId, signal: combined });
+      account = await options.client.getConnectedAccount(id, { requestId, signal: deadline });
     } catch (error) {
-      // A caller that went away says nothing about Composio's health.
-      if (signal?.aborted && !deadline.aborted) return ABANDONED;
       throw translateUpstreamError(error, {
         deadlineHit: deadline.aborted,
         timeoutMs: options.timeoutMs,
@@ -160,12 +155,7 @@ export function createComposioGateway(options: GatewayOptions): ComposioGateway 
       const started = performance.now();
       let outcome = 'success';
       try {
-        const result = await breaker.execute(() => read(id, readOptions));
-        if (result === ABANDONED) {
-          outcome = 'abandoned';
-          throw new AppError('UPSTREAM_ERROR', { systemMessage: 'The caller went away before Composio answered' });
-        }
-        return result;
+        return await breaker.execute(() => read(id, readOptions));
       } catch (error) {
         if (error instanceof BrokenCircuitError) {
           outcome = 'circuit_open';
