@@ -1,7 +1,7 @@
-import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { Client, Middleware } from 'openapi-fetch';
 import type { AitronosPaths, ConnectorCredentials, ErrorEnvelope } from '@connector-credentials/types';
 import { unwrap } from './response.js';
-import { createTransport, defaultRequestId, REQUEST_ID_HEADER } from './transport.js';
+import { createRawClient } from './base.js';
 import type { BaseClientOptions, CallOptions } from './options.js';
 
 /** At most one key, each sent in the header of its own kind. */
@@ -40,23 +40,17 @@ export function createAitronosClient(options: AitronosClientOptions): AitronosCl
   const key = keys[0];
   if (key) headers[AITRONOS_KEY_HEADERS[key]] = options[key] as string;
 
-  const makeId = options.requestId ?? defaultRequestId;
-  const raw = createClient<AitronosPaths>({
-    baseUrl: options.baseUrl,
-    headers,
-    fetch: createTransport({ ...options, requestId: makeId }),
-  });
+  const { raw, callInit } = createRawClient<AitronosPaths>(options, headers);
 
   return {
     raw,
     use: (...middleware) => raw.use(...middleware),
     getAdminCredentials(credentialId, call = {}) {
-      const requestId = call.requestId ?? makeId();
+      const { requestId, init } = callInit(call);
       return unwrap<ConnectorCredentials, ErrorEnvelope>(
         raw.GET('/v1/personal-connectors/admin/credentials/{credential_id}', {
           params: { path: { credential_id: credentialId } },
-          headers: { ...call.headers, [REQUEST_ID_HEADER]: requestId },
-          ...(call.signal ? { signal: call.signal } : {}),
+          ...init,
         }) as Promise<{ data?: ConnectorCredentials; error?: ErrorEnvelope; response: Response }>,
         requestId,
       );

@@ -1,7 +1,7 @@
-import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import type { Client, Middleware } from 'openapi-fetch';
 import type { ComposioError, ComposioPaths, ConnectedAccount } from '@connector-credentials/types';
 import { unwrap } from './response.js';
-import { createTransport, defaultRequestId, REQUEST_ID_HEADER } from './transport.js';
+import { createRawClient } from './base.js';
 import type { BaseClientOptions, CallOptions } from './options.js';
 
 export interface ComposioClientOptions extends BaseClientOptions {
@@ -24,24 +24,15 @@ export interface ComposioClient {
 export function createComposioClient(options: ComposioClientOptions): ComposioClient {
   const headers: Record<string, string> = { ...options.headers };
   if (options.apiKey !== undefined) headers['x-api-key'] = options.apiKey;
-  const makeId = options.requestId ?? defaultRequestId;
-  const raw = createClient<ComposioPaths>({
-    baseUrl: options.baseUrl,
-    headers,
-    fetch: createTransport({ ...options, requestId: makeId }),
-  });
+  const { raw, callInit } = createRawClient<ComposioPaths>(options, headers);
   const v31 = options.apiVersion === 'v3.1';
 
   return {
     raw,
     use: (...middleware) => raw.use(...middleware),
     getConnectedAccount(nanoid, call = {}) {
-      const requestId = call.requestId ?? makeId();
-      const init = {
-        params: { path: { nanoid } },
-        headers: { ...call.headers, [REQUEST_ID_HEADER]: requestId },
-        ...(call.signal ? { signal: call.signal } : {}),
-      };
+      const { requestId, init: callOptions } = callInit(call);
+      const init = { params: { path: { nanoid } }, ...callOptions };
       const pending = v31
         ? raw.GET('/api/v3.1/connected_accounts/{nanoid}', init)
         : raw.GET('/api/v3/connected_accounts/{nanoid}', init);
