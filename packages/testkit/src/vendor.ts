@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { JSONSchemaFaker } from 'json-schema-faker';
 import { xoroshiro128plus, type RandomGenerator } from 'pure-rand';
 import { repoRoot } from './paths.ts';
-import { formatErrors, type ValidationResult } from './spec-validator.ts';
+import { addFormats, formatErrors, type ValidationResult } from './spec-validator.ts';
 
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = { [key: string]: Json };
