@@ -53,6 +53,7 @@ try {
     rss_growth: +((rssAfter - rssBefore) / rssBefore).toFixed(3),
     ids: IDS,
     composio_calls: composio.calls(),
+    server_pid: server.pid,
   };
   const checks = {
     'zero errors': summary.errors === 0 && summary.timeouts === 0,

@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { suiteConfig } from '@connector-credentials/testkit/vitest-config';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 90_000,
-    hookTimeout: 90_000,
-    reporters: ['default', 'json'],
-    outputFile: { json: 'test-results/vitest.json' },
-  },
-});
+export default suiteConfig({ timeoutMs: 90_000 });

@@ -1,12 +1,15 @@
-import { defineConfig } from 'vitest/config';
+import { suiteConfig } from '@connector-credentials/testkit/vitest-config';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['@connector-credentials/testkit/global-setup'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    reporters: ['default', 'json'],
-    outputFile: { json: 'test-results/vitest.json' },
-  },
+export default suiteConfig({
+  prism: true,
+  fast: [
+    'test/map-connected-account.test.ts',
+    'test/config.test.ts',
+    'test/errors.test.ts',
+    'test/credentials-reader.test.ts',
+    'test/cache-http.test.ts',
+    'test/circuit.test.ts',
+    'test/faults.test.ts',
+    'test/upstream.test.ts',
+  ],
 });

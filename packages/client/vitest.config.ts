@@ -1,12 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { suiteConfig } from '@connector-credentials/testkit/vitest-config';
 
-export default defineConfig({
-  test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['@connector-credentials/testkit/global-setup'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    reporters: ['default', 'json'],
-    outputFile: { json: 'test-results/vitest.json' },
-  },
-});
+export default suiteConfig({ prism: true, timeoutMs: 30_000, fast: ['test/transport.test.ts'] });

@@ -1,34 +1,94 @@
-// Makes a fresh clone runnable with only Node and npm: installs the pinned pnpm (never corepack,
-// which fails its signature check on these machines) and the workspace's dependencies when the
-// lockfile changed since the last install. Returns the command to run pnpm with.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// Makes a fresh clone runnable with only Node (even 20) and npm. Importing this module:
+// 1. re-runs the current command on Node 24 when the running Node is older than 22.12, fetching
+//    Node 24 from the npm registry (the `node` package) into .cache/toolchain on first use;
+// 2. puts the pinned pnpm (never corepack, which fails its signature check on these machines) and
+//    that Node first on PATH, so pnpm, turbo, vitest, the server and Prism all run on it.
+// `ensureInstalled()` installs the workspace's dependencies when the lockfile changed since.
+// This file must stay parseable by Node 20: it is what runs before the switch.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const { packageManager } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const pnpmVersion = packageManager.replace(/^pnpm@/, '');
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const pnpmVersion = manifest.packageManager.replace(/^pnpm@/, '');
+// The Node the project runs on when the machine's own is too old (package.json "toolchain").
+const nodeSpec = manifest.toolchain.node;
+const minimum = manifest.engines.node.replace(/^>=/, '').split('.').map(Number);
 
-function hasPnpm() {
-  try {
-    return execFileSync('pnpm', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() === pnpmVersion;
-  } catch {
-    return false;
+const toolchain = path.join(root, '.cache', 'toolchain');
+const toolchainBin = path.join(toolchain, 'node_modules', '.bin');
+const nodeBin = path.join(toolchain, 'node_modules', 'node', 'bin', 'node');
+
+function atLeast(version, wanted) {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < wanted.length; i += 1) {
+    if ((parts[i] ?? 0) !== wanted[i]) return (parts[i] ?? 0) > wanted[i];
   }
+  return true;
 }
 
+/** Installs the toolchain (pnpm, and Node when asked) into .cache/toolchain unless it is there. */
+function installToolchain(withNode) {
+  const wanted = { pnpm: pnpmVersion, ...(withNode ? { node: nodeSpec } : {}) };
+  const file = path.join(toolchain, 'package.json');
+  const current = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).dependencies ?? {} : {};
+  const pnpmThere = existsSync(path.join(toolchainBin, 'pnpm'));
+  const nodeThere = existsSync(nodeBin);
+  if (pnpmThere && current.pnpm === pnpmVersion && (!withNode || (nodeThere && current.node === nodeSpec))) return;
+  mkdirSync(toolchain, { recursive: true });
+  const dependencies = { ...current, ...wanted };
+  writeFileSync(file, `${JSON.stringify({ private: true, description: 'Toolchain of the root commands; see packages/devtools/bootstrap.mjs.', dependencies }, null, 2)}\n`);
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--no-package-lock'], {
+    cwd: toolchain,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+if (!atLeast(process.versions.node, minimum)) {
+  installToolchain(true);
+  const version = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`Node ${process.version} is older than ${minimum.join('.')}: re-running on Node ${version} from the npm registry (.cache/toolchain).`);
+  const env = { ...process.env, PATH: [path.dirname(nodeBin), toolchainBin, process.env.PATH].join(path.delimiter) };
+  const child = spawn(nodeBin, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  const code = await new Promise((resolve) => child.once('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1))));
+  process.exit(code);
+}
+
+installToolchain(false);
+// The running Node first, then the toolchain's pnpm: every child (turbo runs `pnpm run` for
+// each task) finds the same Node and pnpm.
+const front = [path.dirname(process.execPath), toolchainBin];
+process.env.PATH = [...front, ...(process.env.PATH ?? '').split(path.delimiter).filter((dir) => !front.includes(dir))].join(path.delimiter);
+
 /** `[command, ...args]` that runs the pinned pnpm. */
-export const pnpm = hasPnpm() ? ['pnpm'] : ['npx', '--yes', `pnpm@${pnpmVersion}`];
+export const pnpm = ['pnpm'];
 
 export function run(command, args, options = {}) {
   execFileSync(command, args, { cwd: root, stdio: 'inherit', ...options });
 }
 
+/** What an install depends on: the lockfile, the workspace settings and every manifest. */
+function installInputs() {
+  const manifests = ['openapi', ...['packages', 'apps'].flatMap((dir) => readdirSync(path.join(root, dir)).map((name) => path.join(dir, name)))]
+    .map((dir) => path.join(dir, 'package.json'))
+    .filter((file) => existsSync(path.join(root, file)));
+  const hash = createHash('sha256').update(pnpmVersion);
+  for (const file of ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json', ...manifests]) {
+    hash.update(file).update(readFileSync(path.join(root, file)));
+  }
+  return hash.digest('hex');
+}
+
+/** Installs the workspace's dependencies unless the last successful install had the same inputs. */
 export function ensureInstalled() {
-  const marker = path.join(root, 'node_modules', '.modules.yaml');
-  const lockfile = path.join(root, 'pnpm-lock.yaml');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lockfile).mtimeMs) return;
+  const stamp = path.join(root, 'node_modules', '.install-inputs');
+  const inputs = installInputs();
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === inputs) return;
   const frozen = process.env.CI ? ['--frozen-lockfile'] : [];
   run(pnpm[0], [...pnpm.slice(1), 'install', ...frozen]);
+  writeFileSync(stamp, inputs);
 }

@@ -1,9 +1,11 @@
 /**
  * `npm run load` and `npm run bench` work: both scripts run end to end with short settings,
- * writing to a temporary folder (the committed results come from full runs).
+ * writing to a temporary folder (the committed results come from full runs). They check behaviour
+ * only (no errors, results written, the server stopped), never counts or times: those depend on
+ * how busy the machine is.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +23,10 @@ describe('the load and benchmark commands', () => {
     expect(stdout).toContain('- passed: zero errors');
     expect(stdout).toContain('- passed: zero non-2xx');
     const results = JSON.parse(readFileSync(path.join(out, 'load-latest.json'), 'utf8'));
-    expect(results.requests).toBeGreaterThan(100);
-    expect(results.composio_calls).toBeGreaterThan(0);
+    expect(results.errors).toBe(0);
+    expect(results.non_2xx).toBe(0);
+    expect(results.composio_calls).toBeGreaterThan(0); // requests reached Composio, not only the cache
+    expect(existsSync(`/proc/${results.server_pid}`)).toBe(false); // the server it started is gone
   });
 
   it('bench.mjs measures the five rows side by side and writes its table', { timeout: 180_000 }, async () => {
