@@ -4,7 +4,106 @@
  */
 
 export interface paths {
+    "/v1/personal-connectors/admin/credentials": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional id of the request, for tracing. When it is 1 to 128 characters of letters, digits,
+                 *     `.`, `_`, `:` and `-`, it becomes the `trace_id`; otherwise a new id is generated. Either way
+                 *     it is returned in the `X-Request-Id` response header and sent on to Composio.
+                 * @example req_abc123xyz
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a vendor connection as a credential (admin only)
+         * @description Gives a Composio connection a credential id of the platform's own (`tcred_…`), for one
+         *     organization. The server checks that the connection exists in Composio and records its
+         *     toolkit (`tool_key`), its user (the entity) and, when the vendor's data has one, the
+         *     account's email. A connection can be registered once: registering it again gives 409
+         *     `CREDENTIAL_ALREADY_REGISTERED` with the existing id in `details.credential_id`. A
+         *     connection the vendor does not have gives 404 `CONNECTION_NOT_FOUND`.
+         *
+         *     The body is JSON (`Content-Type: application/json`, at most 1 KiB); malformed JSON, unknown
+         *     or missing fields and ids of the wrong shape give 400 `VALIDATION_ERROR`, another content
+         *     type 415 `UNSUPPORTED_MEDIA_TYPE`, a larger body 413. Needs the `admin` role.
+         */
+        post: operations["registerCredential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/personal-connectors/admin/credentials/{credential_id}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional id of the request, for tracing. When it is 1 to 128 characters of letters, digits,
+                 *     `.`, `_`, `:` and `-`, it becomes the `trace_id`; otherwise a new id is generated. Either way
+                 *     it is returned in the `X-Request-Id` response header and sent on to Composio.
+                 * @example req_abc123xyz
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description Id of the credential in the platform's registry: `tcred_` followed by at least 16 URL-safe
+                 *     characters (letters, digits, `_`, `-`), at most 128 characters in all. Anything else is
+                 *     refused with 400 `VALIDATION_ERROR`. To read by the vendor's connection id (`ca_…`) use
+                 *     `GET /v1/personal-connectors/admin/credentials/by-connection/{connection_id}`.
+                 * @example tcred_7Hq2LmX9pR4vN8sK3dWz
+                 */
+                credential_id: components["parameters"]["CredentialId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get the credentials of a registered credential (admin only)
+         * @description Returns the credentials (OAuth tokens, API key, username and password, …) of a credential
+         *     registered in the platform's registry (`tcred_…`), with its status and the data needed to
+         *     call the third-party API. The server resolves the credential to its vendor connection and
+         *     reads that from Composio. An unknown credential id gives 404 `CREDENTIAL_NOT_FOUND`; a
+         *     credential whose connection is gone at the vendor, 404 `CONNECTION_NOT_FOUND`. A turned-off
+         *     credential is still returned, with `is_disabled: true`.
+         *
+         *     Only admin services may call it: present one key, in the header of its own kind
+         *     (`X-API-Key`, `X-Flowplate-Key` or `X-Aitronos-Hub-Key`), and the key must have the
+         *     `admin` role. A request without a key gets 401 `AUTHENTICATION_REQUIRED`; an unknown key,
+         *     or a key sent in another kind's header, 401 `INVALID_API_KEY`; a valid key without the
+         *     admin role, 403 `INSUFFICIENT_PERMISSIONS`.
+         *
+         *     The account is read from Composio, or from a short-lived cache of ACTIVE accounts (at most
+         *     `CACHE_TTL_MS`, 30 s by default, and never past the credential's expiry; send
+         *     `Cache-Control: no-cache` to skip it). Concurrent requests for the same account share one
+         *     Composio read. Composio's failures are reported as 502 (`UPSTREAM_ERROR`,
+         *     `UPSTREAM_AUTH_ERROR`), 503 (`UPSTREAM_UNAVAILABLE`, with `Retry-After`) or 504
+         *     (`UPSTREAM_TIMEOUT`).
+         */
+        get: operations["getAdminCredentials"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a credential from the registry (admin only)
+         * @description Removes the credential's registry entry; the vendor connection itself is left as it is. The
+         *     next read of this credential id gives 404 `CREDENTIAL_NOT_FOUND`, on every server instance,
+         *     and cached credentials of it are dropped. Reads by connection id still work and then give
+         *     `credential_id: null`. Needs the `admin` role.
+         */
+        delete: operations["deleteCredential"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/personal-connectors/admin/credentials/by-connection/{connection_id}": {
         parameters: {
             query?: never;
             header?: {
@@ -25,33 +124,25 @@ export interface paths {
             };
             path: {
                 /**
-                 * @description Id of the credential: the Composio connected-account id (`ca_…`). Letters, digits, `_` and
-                 *     `-`, at most 128 characters; anything else is refused with 400 `VALIDATION_ERROR`.
+                 * @description The Composio connected-account id (`ca_…`). Letters, digits, `_` and `-`, at most 128
+                 *     characters; anything else is refused with 400 `VALIDATION_ERROR`.
                  * @example ca_Xo9ADr3cBz1p
                  */
-                credential_id: components["parameters"]["CredentialId"];
+                connection_id: components["parameters"]["ConnectionId"];
             };
             cookie?: never;
         };
         /**
-         * Get the credentials of a connected account (admin only)
-         * @description Returns the credentials (OAuth tokens, API key, username and password, …) of a connected
-         *     account, with its status and the data needed to call the third-party API.
-         *
-         *     Only admin services may call it: present one key, in the header of its own kind
-         *     (`X-API-Key`, `X-Flowplate-Key` or `X-Aitronos-Hub-Key`), and the key must have the
-         *     `admin` role. A request without a key gets 401 `AUTHENTICATION_REQUIRED`; an unknown key,
-         *     or a key sent in another kind's header, 401 `INVALID_API_KEY`; a valid key without the
-         *     admin role, 403 `INSUFFICIENT_PERMISSIONS`.
-         *
-         *     The account is read from Composio, or from a short-lived cache of ACTIVE accounts (at most
-         *     30 s, never past the credential's expiry; send `Cache-Control: no-cache` to skip it).
-         *     Concurrent requests for the same account share one Composio read. Composio's failures are
-         *     reported as
-         *     502 (`UPSTREAM_ERROR`, `UPSTREAM_AUTH_ERROR`), 503 (`UPSTREAM_UNAVAILABLE`, with
-         *     `Retry-After`) or 504 (`UPSTREAM_TIMEOUT`).
+         * Get the credentials of a vendor connection (admin only)
+         * @description The same answer as `GET /v1/personal-connectors/admin/credentials/{credential_id}`, for when
+         *     you have the connection id (Composio's `ca_…`) but not the credential id. It works whether
+         *     or not the connection is registered: when it is, `credential_id` is its `tcred_…` id and a
+         *     turned-off registry entry gives `is_disabled: true`; when it is not, `credential_id` is null
+         *     and `is_disabled` is the vendor's. A connection the vendor does not have gives 404
+         *     `CONNECTION_NOT_FOUND`. Same keys, roles, cache and upstream errors as the read by
+         *     credential id.
          */
-        get: operations["getAdminCredentials"];
+        get: operations["getAdminCredentialsByConnection"];
         put?: never;
         post?: never;
         delete?: never;
@@ -60,10 +151,215 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/personal-connectors/connections/{tool_key}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional id of the request, for tracing. When it is 1 to 128 characters of letters, digits,
+                 *     `.`, `_`, `:` and `-`, it becomes the `trace_id`; otherwise a new id is generated. Either way
+                 *     it is returned in the `X-Request-Id` response header and sent on to Composio.
+                 * @example req_abc123xyz
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The tool whose connections to list (the vendor's toolkit slug, e.g. `github`).
+                 * @example googledrive
+                 */
+                tool_key: components["parameters"]["ToolKey"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a tool's connections in an organization
+         * @description Every registered connection of the tool in the organization, turned on and off, newest
+         *     first. It reads the registry only (no vendor call) and carries no secret. Needs the `admin`
+         *     or `connections` role.
+         */
+        get: operations["listConnections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/personal-connectors/connections/{credential_id}/active": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional id of the request, for tracing. When it is 1 to 128 characters of letters, digits,
+                 *     `.`, `_`, `:` and `-`, it becomes the `trace_id`; otherwise a new id is generated. Either way
+                 *     it is returned in the `X-Request-Id` response header and sent on to Composio.
+                 * @example req_abc123xyz
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description Id of the credential in the platform's registry: `tcred_` followed by at least 16 URL-safe
+                 *     characters (letters, digits, `_`, `-`), at most 128 characters in all. Anything else is
+                 *     refused with 400 `VALIDATION_ERROR`. To read by the vendor's connection id (`ca_…`) use
+                 *     `GET /v1/personal-connectors/admin/credentials/by-connection/{connection_id}`.
+                 * @example tcred_7Hq2LmX9pR4vN8sK3dWz
+                 */
+                credential_id: components["parameters"]["CredentialId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Turn a connection on or off
+         * @description A turned-off connection still exists, and its credentials can still be read (with
+         *     `is_disabled: true`), but its tools are not loaded. The change holds for the next request
+         *     on every server instance. The body is JSON, as for registration (400, 413, 415 likewise).
+         *     Needs the `admin` or `connections` role.
+         */
+        patch: operations["setConnectionActive"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ConnectionId
+         * @description Id of a connection at the vendor: the Composio connected-account id (`ca_…`). Letters, digits,
+         *     `_` and `-`, at most 128 characters.
+         * @example ca_Xo9ADr3cBz1p
+         */
+        ConnectionId: string;
+        /**
+         * OrganizationId
+         * @description The organization a credential belongs to (`org_…`). Letters, digits, `_` and `-`, at most 128 characters.
+         * @example org_4kQ9zT2mW8xR
+         */
+        OrganizationId: string;
+        /**
+         * RegisterCredentialRequest
+         * @description Registers a vendor connection as a credential. The connection must exist in Composio; its
+         *     toolkit becomes the `tool_key` and its user the entity. Unknown fields are refused.
+         */
+        RegisterCredentialRequest: {
+            connection_id: components["schemas"]["ConnectionId"];
+            organization_id: components["schemas"]["OrganizationId"];
+            /** @description A name people give this credential (`Work Google Drive`). */
+            credential_name?: string;
+        };
+        /**
+         * CredentialId
+         * @description A credential's id in the platform's registry (`tcred_…`).
+         * @example tcred_7Hq2LmX9pR4vN8sK3dWz
+         */
+        CredentialId: string;
+        /**
+         * ToolKey
+         * @description The tool a connection is for: the vendor's toolkit slug (`github`, `googledrive`, `clickup`, …),
+         *     lower case letters, digits, `_` and `-`, at most 64 characters.
+         * @example googledrive
+         */
+        ToolKey: string;
+        /**
+         * CredentialRecord
+         * @description A credential's entry in the platform's registry: which vendor connection it points at, for
+         *     which tool and organization. It carries no secret.
+         */
+        CredentialRecord: {
+            id: components["schemas"]["CredentialId"];
+            connection_id: components["schemas"]["ConnectionId"];
+            tool_key: components["schemas"]["ToolKey"];
+            organization_id: components["schemas"]["OrganizationId"];
+            /** @description The name given at registration, if any. */
+            credential_name: string | null;
+            /** @description What to show people; the `credential_name` when given, else the tool and the account's email or the connection id. */
+            display_name: string;
+            /** @description Email of the connected account when the vendor's data has one, read at registration. */
+            account_email: string | null;
+            /** @description Whether the connection is turned on. A turned-off connection still exists; its tools are not loaded. */
+            is_active: boolean;
+            /**
+             * Format: date-time
+             * @description When the credential was registered, ISO 8601 UTC.
+             */
+            created_at: string;
+        };
+        /**
+         * ErrorCode
+         * @description Stable error code.
+         *     - `VALIDATION_ERROR` (400): the request does not match this spec.
+         *     - `AUTHENTICATION_REQUIRED` (401): no key was presented.
+         *     - `INVALID_API_KEY` (401): the key is unknown, or was sent in another kind's header, or several keys were sent.
+         *     - `INSUFFICIENT_PERMISSIONS` (403): the key lacks the role the operation needs (`admin`; for the
+         *       connection list and toggle, `admin` or `connections`).
+         *     - `CREDENTIAL_NOT_FOUND` (404): no credential is registered with this id.
+         *     - `CONNECTION_NOT_FOUND` (404): the vendor has no connected account with this id (also when a
+         *       registered credential's connection was deleted at the vendor).
+         *     - `ROUTE_NOT_FOUND` (404): no such endpoint.
+         *     - `METHOD_NOT_ALLOWED` (405): the endpoint does not support the method.
+         *     - `REQUEST_TIMEOUT` (408): the request was not received in time.
+         *     - `CREDENTIAL_ALREADY_REGISTERED` (409): the connection is already registered; `details.credential_id` names it.
+         *     - `PAYLOAD_TOO_LARGE` (413): the request's body is over 1 KiB.
+         *     - `UNSUPPORTED_MEDIA_TYPE` (415): a request body that is not `application/json`.
+         *     - `REQUEST_HEADERS_TOO_LARGE` (431): the request's headers exceed 16 KiB.
+         *     - `RATE_LIMIT_EXCEEDED` (429): too many requests from this key or address; see `Retry-After`.
+         *     - `INTERNAL_ERROR` (500): a fault of this server.
+         *     - `UPSTREAM_ERROR` (502): Composio failed or sent an answer that breaks its contract.
+         *     - `UPSTREAM_AUTH_ERROR` (502): Composio refused this server's own key.
+         *     - `UPSTREAM_UNAVAILABLE` (503): Composio is rate limiting or failing (after repeated failures the server
+         *       stops calling it for a while and answers this at once); see `Retry-After`.
+         *     - `UPSTREAM_TIMEOUT` (504): Composio did not answer in time.
+         * @enum {string}
+         */
+        ErrorCode: "VALIDATION_ERROR" | "AUTHENTICATION_REQUIRED" | "INVALID_API_KEY" | "INSUFFICIENT_PERMISSIONS" | "CREDENTIAL_NOT_FOUND" | "CONNECTION_NOT_FOUND" | "CREDENTIAL_ALREADY_REGISTERED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_HEADERS_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "UPSTREAM_ERROR" | "UPSTREAM_AUTH_ERROR" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT";
+        /**
+         * ErrorType
+         * @description Family of the error.
+         * @enum {string}
+         */
+        ErrorType: "validation_error" | "authentication_error" | "authorization_error" | "not_found_error" | "conflict_error" | "invalid_request_error" | "rate_limit_error" | "server_error" | "upstream_error";
+        /** ErrorDetail */
+        ErrorDetail: {
+            code: components["schemas"]["ErrorCode"];
+            /** @description What went wrong, for people. Never contains a secret. */
+            message: string;
+            /** @description What went wrong, for the logs of the calling service. Never contains a secret. */
+            system_message: string;
+            type: components["schemas"]["ErrorType"];
+            /** @description The HTTP status of the response. */
+            status: number;
+            /** @description The request id, also in the `X-Request-Id` response header. */
+            trace_id: string;
+            /**
+             * Format: date-time
+             * @description When the error happened, ISO 8601 UTC.
+             */
+            timestamp: string;
+            /**
+             * @description Machine-readable details. For `VALIDATION_ERROR`: `errors`, a list of `{ location, path,
+             *     message }`. For 429 and 503: `retry_after_seconds`.
+             */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * ErrorEnvelope
+         * @description The one shape of every error response.
+         */
+        ErrorEnvelope: {
+            /** @enum {boolean} */
+            success: false;
+            error: components["schemas"]["ErrorDetail"];
+        };
         /**
          * KnownConnectionStatus
          * @description `ACTIVE`: usable. `INITIALIZING`, `INITIATED`: the user has not finished connecting.
@@ -149,6 +445,11 @@ export interface components {
          *     have is `null` (or an empty object).
          */
         ConnectorCredentials: {
+            /**
+             * @description The credential's id in the platform's registry (`tcred_…`). Null only when the account was
+             *     read by connection id and that connection is not registered.
+             */
+            credential_id: components["schemas"]["CredentialId"] | null;
             /** @description External connection id. From Composio `id`. */
             connection_id: string;
             /** @description Connection status. From Composio `status`, upper-cased; only `ACTIVE` credentials are usable. */
@@ -216,7 +517,12 @@ export interface components {
             updated_at: string | null;
             /** @description Why the connection is in its status. From Composio `status_reason`. */
             status_reason: string | null;
-            /** @description Whether the connection is disabled. From Composio `is_disabled`. */
+            /**
+             * @description Whether the connection is disabled: `true` when its registry entry is turned off
+             *     (`is_active: false`, see `PATCH /v1/personal-connectors/connections/{credential_id}/active`),
+             *     whatever the vendor says; otherwise Composio's `is_disabled`. A turned-off credential is
+             *     still returned.
+             */
             is_disabled: boolean | null;
             /**
              * @description True when any secret in `credentials` is masked by the vendor: the literal `REDACTED`
@@ -226,84 +532,62 @@ export interface components {
             is_redacted: boolean;
         };
         /**
-         * ErrorCode
-         * @description Stable error code.
-         *     - `VALIDATION_ERROR` (400): the request does not match this spec.
-         *     - `AUTHENTICATION_REQUIRED` (401): no key was presented.
-         *     - `INVALID_API_KEY` (401): the key is unknown, or was sent in another kind's header, or several keys were sent.
-         *     - `INSUFFICIENT_PERMISSIONS` (403): the key lacks the `admin` role.
-         *     - `CREDENTIAL_NOT_FOUND` (404): no connected account has this id.
-         *     - `ROUTE_NOT_FOUND` (404): no such endpoint.
-         *     - `METHOD_NOT_ALLOWED` (405): the endpoint does not support the method.
-         *     - `REQUEST_TIMEOUT` (408): the request was not received in time.
-         *     - `PAYLOAD_TOO_LARGE` (413): the request has a body (this API takes none beyond 1 KiB).
-         *     - `REQUEST_HEADERS_TOO_LARGE` (431): the request's headers exceed 16 KiB.
-         *     - `RATE_LIMIT_EXCEEDED` (429): too many requests from this key or address; see `Retry-After`.
-         *     - `INTERNAL_ERROR` (500): a fault of this server.
-         *     - `UPSTREAM_ERROR` (502): Composio failed or sent an answer that breaks its contract.
-         *     - `UPSTREAM_AUTH_ERROR` (502): Composio refused this server's own key.
-         *     - `UPSTREAM_UNAVAILABLE` (503): Composio is rate limiting or failing (after repeated failures the server
-         *       stops calling it for a while and answers this at once); see `Retry-After`.
-         *     - `UPSTREAM_TIMEOUT` (504): Composio did not answer in time.
-         * @enum {string}
+         * ConnectionSummary
+         * @description One connection of a tool in an organization, as the connection list shows it.
          */
-        ErrorCode: "VALIDATION_ERROR" | "AUTHENTICATION_REQUIRED" | "INVALID_API_KEY" | "INSUFFICIENT_PERMISSIONS" | "CREDENTIAL_NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "REQUEST_HEADERS_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "UPSTREAM_ERROR" | "UPSTREAM_AUTH_ERROR" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT";
-        /**
-         * ErrorType
-         * @description Family of the error.
-         * @enum {string}
-         */
-        ErrorType: "validation_error" | "authentication_error" | "authorization_error" | "not_found_error" | "invalid_request_error" | "rate_limit_error" | "server_error" | "upstream_error";
-        /** ErrorDetail */
-        ErrorDetail: {
-            code: components["schemas"]["ErrorCode"];
-            /** @description What went wrong, for people. Never contains a secret. */
-            message: string;
-            /** @description What went wrong, for the logs of the calling service. Never contains a secret. */
-            system_message: string;
-            type: components["schemas"]["ErrorType"];
-            /** @description The HTTP status of the response. */
-            status: number;
-            /** @description The request id, also in the `X-Request-Id` response header. */
-            trace_id: string;
+        ConnectionSummary: {
+            id: components["schemas"]["CredentialId"];
+            tool_key: components["schemas"]["ToolKey"];
+            /** @description What to show people (see `CredentialRecord.display_name`). */
+            display_name: string;
+            /** @description The name given at registration, if any. */
+            credential_name: string | null;
+            /** @description Email of the connected account, when known. */
+            account_email: string | null;
+            connection_id: components["schemas"]["ConnectionId"];
+            /** @description Whether the connection is turned on; turned-off connections are listed too. */
+            is_active: boolean;
             /**
              * Format: date-time
-             * @description When the error happened, ISO 8601 UTC.
+             * @description When the credential was registered, ISO 8601 UTC.
              */
-            timestamp: string;
-            /**
-             * @description Machine-readable details. For `VALIDATION_ERROR`: `errors`, a list of `{ location, path,
-             *     message }`. For 429 and 503: `retry_after_seconds`.
-             */
-            details: {
-                [key: string]: unknown;
-            };
+            created_at: string;
         };
         /**
-         * ErrorEnvelope
-         * @description The one shape of every error response.
+         * ConnectionList
+         * @description A tool's connections in an organization, active and turned off, newest first.
          */
-        ErrorEnvelope: {
-            /** @enum {boolean} */
-            success: false;
-            error: components["schemas"]["ErrorDetail"];
+        ConnectionList: {
+            connections: components["schemas"]["ConnectionSummary"][];
+            tool_key: components["schemas"]["ToolKey"];
+        };
+        /**
+         * SetConnectionActiveRequest
+         * @description Turns a connection on or off. Unknown fields are refused.
+         */
+        SetConnectionActiveRequest: {
+            /** @description `true` turns the connection on, `false` off. */
+            is_active: boolean;
+        };
+        /**
+         * ConnectionActiveState
+         * @description A connection's on/off state after the change.
+         */
+        ConnectionActiveState: {
+            id: components["schemas"]["CredentialId"];
+            /** @description Whether the connection is now turned on. */
+            is_active: boolean;
         };
     };
     responses: {
-        /** @description The credentials of the connected account. */
-        ConnectorCredentials: {
+        /** @description The credential's registry entry. */
+        CredentialRecord: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
-                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
-                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
-                "Cache-Control": components["headers"]["CacheControlNoStore"];
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ConnectorCredentials"];
+                "application/json": components["schemas"]["CredentialRecord"];
             };
         };
         /** @description The request does not match the spec. */
@@ -336,7 +620,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description No connected account has this id. */
+        /** @description No credential has this id (`CREDENTIAL_NOT_FOUND`), or the vendor has no such connection (`CONNECTION_NOT_FOUND`). */
         NotFound: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
@@ -346,8 +630,8 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The request was not received in time. */
-        RequestTimeout: {
+        /** @description The connection is already registered; `details.credential_id` is its credential. */
+        Conflict: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
@@ -366,6 +650,16 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
+        /** @description The request body is not JSON (`Content-Type: application/json`). */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
         /** @description Too many requests from this key or address. */
         TooManyRequests: {
             headers: {
@@ -376,16 +670,6 @@ export interface components {
                 "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                 "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                 "Retry-After": components["headers"]["RetryAfter"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
-            };
-        };
-        /** @description The request headers exceed 16 KiB. */
-        RequestHeadersTooLarge: {
-            headers: {
-                "X-Request-Id": components["headers"]["XRequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -433,14 +717,64 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
+        /** @description The credentials of the connected account. */
+        ConnectorCredentials: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConnectorCredentials"];
+            };
+        };
+        /** @description The request was not received in time. */
+        RequestTimeout: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The request headers exceed 16 KiB. */
+        RequestHeadersTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The tool's connections in the organization. */
+        ConnectionList: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConnectionList"];
+            };
+        };
+        /** @description The connection's state after the change. */
+        ConnectionActiveState: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConnectionActiveState"];
+            };
+        };
     };
     parameters: {
-        /**
-         * @description Id of the credential: the Composio connected-account id (`ca_…`). Letters, digits, `_` and
-         *     `-`, at most 128 characters; anything else is refused with 400 `VALIDATION_ERROR`.
-         * @example ca_Xo9ADr3cBz1p
-         */
-        CredentialId: string;
         /**
          * @description Optional id of the request, for tracing. When it is 1 to 128 characters of letters, digits,
          *     `.`, `_`, `:` and `-`, it becomes the `trace_id`; otherwise a new id is generated. Either way
@@ -449,12 +783,36 @@ export interface components {
          */
         RequestId: string;
         /**
+         * @description Id of the credential in the platform's registry: `tcred_` followed by at least 16 URL-safe
+         *     characters (letters, digits, `_`, `-`), at most 128 characters in all. Anything else is
+         *     refused with 400 `VALIDATION_ERROR`. To read by the vendor's connection id (`ca_…`) use
+         *     `GET /v1/personal-connectors/admin/credentials/by-connection/{connection_id}`.
+         * @example tcred_7Hq2LmX9pR4vN8sK3dWz
+         */
+        CredentialId: components["schemas"]["CredentialId"];
+        /**
          * @description `no-cache` makes the server read the account from Composio now instead of answering from its
          *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
          *     only). Other directives are ignored.
          * @example no-cache
          */
         CacheControl: string;
+        /**
+         * @description The Composio connected-account id (`ca_…`). Letters, digits, `_` and `-`, at most 128
+         *     characters; anything else is refused with 400 `VALIDATION_ERROR`.
+         * @example ca_Xo9ADr3cBz1p
+         */
+        ConnectionId: components["schemas"]["ConnectionId"];
+        /**
+         * @description The tool whose connections to list (the vendor's toolkit slug, e.g. `github`).
+         * @example googledrive
+         */
+        ToolKey: components["schemas"]["ToolKey"];
+        /**
+         * @description The organization whose connections to list.
+         * @example org_4kQ9zT2mW8xR
+         */
+        OrganizationId: components["schemas"]["OrganizationId"];
     };
     requestBodies: never;
     headers: {
@@ -490,20 +848,56 @@ export interface components {
          */
         XRateLimitReset: number;
         /**
-         * @description Always `no-store`, as the body carries secrets.
-         * @example no-store
-         */
-        CacheControlNoStore: "no-store";
-        /**
          * @description Seconds to wait before retrying.
          * @example 30
          */
         RetryAfter: number;
+        /**
+         * @description Always `no-store`, as the body carries secrets.
+         * @example no-store
+         */
+        CacheControlNoStore: "no-store";
     };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    registerCredential: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional id of the request, for tracing. When it is 1 to 128 characters of letters, digits,
+                 *     `.`, `_`, `:` and `-`, it becomes the `trace_id`; otherwise a new id is generated. Either way
+                 *     it is returned in the `X-Request-Id` response header and sent on to Composio.
+                 * @example req_abc123xyz
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterCredentialRequest"];
+            };
+        };
+        responses: {
+            201: components["responses"]["CredentialRecord"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     getAdminCredentials: {
         parameters: {
             query?: never;
@@ -525,9 +919,11 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description Id of the credential: the Composio connected-account id (`ca_…`). Letters, digits, `_` and
-                 *     `-`, at most 128 characters; anything else is refused with 400 `VALIDATION_ERROR`.
-                 * @example ca_Xo9ADr3cBz1p
+                 * @description Id of the credential in the platform's registry: `tcred_` followed by at least 16 URL-safe
+                 *     characters (letters, digits, `_`, `-`), at most 128 characters in all. Anything else is
+                 *     refused with 400 `VALIDATION_ERROR`. To read by the vendor's connection id (`ca_…`) use
+                 *     `GET /v1/personal-connectors/admin/credentials/by-connection/{connection_id}`.
+                 * @example tcred_7Hq2LmX9pR4vN8sK3dWz
                  */
                 credential_id: components["parameters"]["CredentialId"];
             };
@@ -548,6 +944,177 @@ export interface operations {
             502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    deleteCredential: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional id of the request, for tracing. When it is 1 to 128 characters of letters, digits,
+                 *     `.`, `_`, `:` and `-`, it becomes the `trace_id`; otherwise a new id is generated. Either way
+                 *     it is returned in the `X-Request-Id` response header and sent on to Composio.
+                 * @example req_abc123xyz
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description Id of the credential in the platform's registry: `tcred_` followed by at least 16 URL-safe
+                 *     characters (letters, digits, `_`, `-`), at most 128 characters in all. Anything else is
+                 *     refused with 400 `VALIDATION_ERROR`. To read by the vendor's connection id (`ca_…`) use
+                 *     `GET /v1/personal-connectors/admin/credentials/by-connection/{connection_id}`.
+                 * @example tcred_7Hq2LmX9pR4vN8sK3dWz
+                 */
+                credential_id: components["parameters"]["CredentialId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The credential was removed. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminCredentialsByConnection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional id of the request, for tracing. When it is 1 to 128 characters of letters, digits,
+                 *     `.`, `_`, `:` and `-`, it becomes the `trace_id`; otherwise a new id is generated. Either way
+                 *     it is returned in the `X-Request-Id` response header and sent on to Composio.
+                 * @example req_abc123xyz
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description `no-cache` makes the server read the account from Composio now instead of answering from its
+                 *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
+                 *     only). Other directives are ignored.
+                 * @example no-cache
+                 */
+                "Cache-Control"?: components["parameters"]["CacheControl"];
+            };
+            path: {
+                /**
+                 * @description The Composio connected-account id (`ca_…`). Letters, digits, `_` and `-`, at most 128
+                 *     characters; anything else is refused with 400 `VALIDATION_ERROR`.
+                 * @example ca_Xo9ADr3cBz1p
+                 */
+                connection_id: components["parameters"]["ConnectionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ConnectorCredentials"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listConnections: {
+        parameters: {
+            query: {
+                /**
+                 * @description The organization whose connections to list.
+                 * @example org_4kQ9zT2mW8xR
+                 */
+                organization_id: components["parameters"]["OrganizationId"];
+            };
+            header?: {
+                /**
+                 * @description Optional id of the request, for tracing. When it is 1 to 128 characters of letters, digits,
+                 *     `.`, `_`, `:` and `-`, it becomes the `trace_id`; otherwise a new id is generated. Either way
+                 *     it is returned in the `X-Request-Id` response header and sent on to Composio.
+                 * @example req_abc123xyz
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The tool whose connections to list (the vendor's toolkit slug, e.g. `github`).
+                 * @example googledrive
+                 */
+                tool_key: components["parameters"]["ToolKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ConnectionList"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setConnectionActive: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Optional id of the request, for tracing. When it is 1 to 128 characters of letters, digits,
+                 *     `.`, `_`, `:` and `-`, it becomes the `trace_id`; otherwise a new id is generated. Either way
+                 *     it is returned in the `X-Request-Id` response header and sent on to Composio.
+                 * @example req_abc123xyz
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description Id of the credential in the platform's registry: `tcred_` followed by at least 16 URL-safe
+                 *     characters (letters, digits, `_`, `-`), at most 128 characters in all. Anything else is
+                 *     refused with 400 `VALIDATION_ERROR`. To read by the vendor's connection id (`ca_…`) use
+                 *     `GET /v1/personal-connectors/admin/credentials/by-connection/{connection_id}`.
+                 * @example tcred_7Hq2LmX9pR4vN8sK3dWz
+                 */
+                credential_id: components["parameters"]["CredentialId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetConnectionActiveRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["ConnectionActiveState"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }
