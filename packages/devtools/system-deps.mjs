@@ -12,6 +12,7 @@ const postgresBin = () => {
 /** Each: the Debian package, and how to tell it is there. */
 export const testPackages = [
   { name: 'chromium', why: 'the browser test of the rendered docs', present: () => existsSync('/usr/bin/chromium') },
+  { name: 'postgresql', why: 'the registry suites on a real PostgreSQL server', present: postgresBin },
 ];
 
 /** Returns when every package is there; installs the missing ones as root; else prints how and exits 1. */

@@ -14,3 +14,4 @@ export {
 } from './vendor.ts';
 export { repoRoot, openapiBundlePath } from './paths.ts';
 export { startLoopbackServer, type LoopbackServer } from './loopback.ts';
+export { startPostgres, postgresBinDir, type PostgresServer } from './postgres.ts';

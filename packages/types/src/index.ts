@@ -31,6 +31,13 @@ export type ErrorDetail = AitronosSchemas['ErrorDetail'];
 export type ErrorCode = AitronosSchemas['ErrorCode'];
 export type ErrorType = AitronosSchemas['ErrorType'];
 export type GetAdminCredentialsParams = AitronosOperations['getAdminCredentials']['parameters'];
+/** A credential's registry entry (`tcred_…`), as registration returns it. */
+export type CredentialRecord = AitronosSchemas['CredentialRecord'];
+export type RegisterCredentialRequest = AitronosSchemas['RegisterCredentialRequest'];
+export type ConnectionSummary = AitronosSchemas['ConnectionSummary'];
+export type ConnectionList = AitronosSchemas['ConnectionList'];
+export type SetConnectionActiveRequest = AitronosSchemas['SetConnectionActiveRequest'];
+export type ConnectionActiveState = AitronosSchemas['ConnectionActiveState'];
 
 // --- Composio connected accounts API ------------------------------------------------------
 type ComposioSchemas = ComposioComponents['schemas'];

@@ -1,0 +1,150 @@
+/**
+ * The credential registry on both of its databases: PGlite in process, and a real PostgreSQL
+ * server started for this file. Same schema, same queries, same answers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startPostgres, type PostgresServer } from '@connector-credentials/testkit';
+import { openDatabase, type RegistryDatabase } from '../src/registry/database.js';
+import { createRegistry, type NewCredential, type Registry } from '../src/registry/registry.js';
+
+let postgres: PostgresServer;
+beforeAll(async () => {
+  postgres = await startPostgres();
+});
+afterAll(async () => {
+  await postgres?.stop();
+});
+
+let serial = 0;
+const connection = (overrides: Partial<NewCredential> = {}): NewCredential => ({
+  connection_id: `ca_test${(serial += 1)}_${Math.random().toString(36).slice(2, 8)}`,
+  organization_id: 'org_test',
+  credential_name: null,
+  tool_key: 'github',
+  entity_id: 'freddy_user_1',
+  account_email: 'ada@example.com',
+  ...overrides,
+});
+
+const backends: [string, () => Promise<RegistryDatabase>][] = [
+  ['PGlite', () => openDatabase({})],
+  ['PostgreSQL', () => openDatabase({ url: postgres.url })],
+];
+
+describe.each(backends)('the registry on %s', (_name, open) => {
+  let database: RegistryDatabase;
+  let registry: Registry;
+  beforeAll(async () => {
+    database = await open();
+    registry = await createRegistry(database);
+  });
+  afterAll(async () => {
+    await registry?.close();
+  });
+
+  it('registers a connection, reads it by id and by connection, lists, deactivates and deletes it', async () => {
+    const input = connection({ credential_name: 'Work GitHub' });
+    const result = await registry.register(input);
+    if (!('created' in result)) throw new Error('not created');
+    const entry = result.created;
+    expect(entry.id).toMatch(/^tcred_[A-Za-z0-9_-]{16,}$/);
+    expect(entry).toMatchObject({ connection_id: input.connection_id, tool_key: 'github', organization_id: 'org_test', credential_name: 'Work GitHub', display_name: 'Work GitHub', account_email: 'ada@example.com', is_active: true, entity_id: 'freddy_user_1' });
+    expect(Date.parse(entry.created_at)).not.toBeNaN();
+
+    expect(await registry.get(entry.id)).toEqual(entry);
+    expect(await registry.getByConnection(input.connection_id)).toEqual(entry);
+    const listed = await registry.list('org_test', 'github');
+    expect(listed.map((c) => c.id)).toContain(entry.id);
+    expect(await registry.list('org_other', 'github')).toEqual([]);
+
+    expect((await registry.setActive(entry.id, false))?.is_active).toBe(false);
+    expect((await registry.get(entry.id))?.is_active).toBe(false);
+    expect((await registry.getByConnection(input.connection_id))?.is_active).toBe(false);
+    expect((await registry.list('org_test', 'github')).find((c) => c.id === entry.id)?.is_active).toBe(false);
+
+    expect(await registry.remove(entry.id)).toBe(true);
+    expect(await registry.get(entry.id)).toBeUndefined();
+    expect(await registry.getByConnection(input.connection_id)).toBeUndefined();
+    expect(await registry.remove(entry.id)).toBe(false);
+    expect(await registry.setActive(entry.id, true)).toBeUndefined();
+  });
+
+  it('registers a connection once: a second registration names the first', async () => {
+    const input = connection();
+    const first = await registry.register(input);
+    if (!('created' in first)) throw new Error('not created');
+    expect(await registry.register({ ...input, organization_id: 'org_other' })).toEqual({ existingId: first.created.id });
+    expect(first.created.display_name).toBe(`github (ada@example.com)`);
+  });
+
+  it('lists newest first', async () => {
+    const tool = `tool${serial}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const r = await registry.register(connection({ tool_key: tool }));
+      if ('created' in r) ids.push(r.created.id);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect((await registry.list('org_test', tool)).map((c) => c.id)).toEqual(ids.reverse());
+  });
+
+  it('answers warm lookups, found or not, without a query', async () => {
+    const r = await registry.register(connection());
+    if (!('created' in r)) throw new Error('not created');
+    await registry.get(r.created.id);
+    await registry.get('tcred_doesNotExist000000');
+    await registry.getByConnection(r.created.connection_id);
+    const before = database.queries();
+    for (let i = 0; i < 50; i += 1) {
+      expect((await registry.get(r.created.id))?.id).toBe(r.created.id);
+      expect(await registry.get('tcred_doesNotExist000000')).toBeUndefined();
+      expect((await registry.getByConnection(r.created.connection_id))?.id).toBe(r.created.id);
+    }
+    expect(database.queries()).toBe(before);
+  });
+});
+
+describe('two registries on one PostgreSQL', () => {
+  it("see each other's registrations, deactivations and deletions", async () => {
+    const [a, b] = await Promise.all([createRegistry(await openDatabase({ url: postgres.url })), createRegistry(await openDatabase({ url: postgres.url }))]);
+    try {
+      const input = connection();
+      // b has looked, and remembers "not registered"…
+      expect(await b.getByConnection(input.connection_id)).toBeUndefined();
+      const r = await a.register(input);
+      if (!('created' in r)) throw new Error('not created');
+      // …until a's announcement reaches it.
+      await vi.waitFor(async () => expect((await b.getByConnection(input.connection_id))?.id).toBe(r.created.id));
+      expect((await b.get(r.created.id))?.is_active).toBe(true);
+      await a.setActive(r.created.id, false);
+      await vi.waitFor(async () => expect((await b.get(r.created.id))?.is_active).toBe(false));
+      await b.remove(r.created.id);
+      await vi.waitFor(async () => expect(await a.get(r.created.id)).toBeUndefined());
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe('PGlite in a data directory', () => {
+  it('keeps its registrations across a restart, and migrates once', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'registry-data-'));
+    try {
+      const first = await createRegistry(await openDatabase({ dataDir: dir }));
+      const r = await first.register(connection());
+      await first.close();
+      if (!('created' in r)) throw new Error('not created');
+      const second = await createRegistry(await openDatabase({ dataDir: dir }));
+      try {
+        expect(await second.get(r.created.id)).toEqual(r.created);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
