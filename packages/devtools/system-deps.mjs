@@ -13,6 +13,7 @@ const postgresBin = () => {
 export const testPackages = [
   { name: 'chromium', why: 'the browser test of the rendered docs', present: () => existsSync('/usr/bin/chromium') },
   { name: 'postgresql', why: 'the registry suites on a real PostgreSQL server', present: postgresBin },
+  { name: 'redis-server', why: 'the shared-state suites on a real Redis', present: () => onPath('redis-server') || existsSync('/usr/bin/redis-server') },
 ];
 
 /** Returns when every package is there; installs the missing ones as root; else prints how and exits 1. */

@@ -15,3 +15,4 @@ export {
 export { repoRoot, openapiBundlePath } from './paths.ts';
 export { startLoopbackServer, type LoopbackServer } from './loopback.ts';
 export { startPostgres, postgresBinDir, type PostgresServer } from './postgres.ts';
+export { startRedis, type RedisServer } from './redis.ts';
