@@ -9,8 +9,8 @@ import { AppError, errorRenderer } from './errors.js';
 import { getAdminCredentials } from './get-admin-credentials.js';
 import { requestLogger } from './logging.js';
 import type { Metrics } from './metrics.js';
-import type { ReadinessResult } from './readiness.js';
-import { bundledSpecPath, docsPath, loadAitronosSpec } from './specs.js';
+import type { ReadinessResult } from './composio/index.js';
+import { bundledSpecPath, docsPath, loadSpec } from './specs.js';
 
 export interface AppDependencies {
   logger: Logger;
@@ -138,7 +138,7 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(
     OpenApiValidator.middleware({
-      apiSpec: loadAitronosSpec() as never,
+      apiSpec: loadSpec('aitronos') as never,
       validateRequests: { allowUnknownQueryParameters: false },
       validateResponses: deps.validateResponses ? { removeAdditional: false } : false,
       validateSecurity: false,
