@@ -59,7 +59,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ url, composio: config.composio.baseUrl, keys: config.apiKeys.length, validate_responses: config.validateResponses }, 'listening');
+  logger.info({ url, env: config.env, composio: config.composio.baseUrl, keys: config.apiKeys.length, validate_responses: config.validateResponses }, 'listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>
