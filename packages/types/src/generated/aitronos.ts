@@ -17,8 +17,8 @@ export interface paths {
                 "X-Request-Id"?: components["parameters"]["RequestId"];
                 /**
                  * @description `no-cache` makes the server read the account from Composio now instead of answering from its
-                 *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
-                 *     only). Other directives are ignored.
+                 *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
+                 *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
                  * @example no-cache
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
@@ -44,8 +44,9 @@ export interface paths {
          *     or a key sent in another kind's header, 401 `INVALID_API_KEY`; a valid key without the
          *     admin role, 403 `INSUFFICIENT_PERMISSIONS`.
          *
-         *     The account is read from Composio, or from a short-lived cache of ACTIVE accounts (at most
-         *     30 s, never past the credential's expiry; send `Cache-Control: no-cache` to skip it).
+         *     The account is read from Composio, or from a short-lived cache of ACTIVE accounts (its
+         *     lifetime is set per deployment, 30 s unless configured otherwise, and never runs past the
+         *     credential's expiry; send `Cache-Control: no-cache` to skip it).
          *     Concurrent requests for the same account share one Composio read. Composio's failures are
          *     reported as
          *     502 (`UPSTREAM_ERROR`, `UPSTREAM_AUTH_ERROR`), 503 (`UPSTREAM_UNAVAILABLE`, with
@@ -450,8 +451,8 @@ export interface components {
         RequestId: string;
         /**
          * @description `no-cache` makes the server read the account from Composio now instead of answering from its
-         *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
-         *     only). Other directives are ignored.
+         *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
+         *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
          * @example no-cache
          */
         CacheControl: string;
@@ -517,8 +518,8 @@ export interface operations {
                 "X-Request-Id"?: components["parameters"]["RequestId"];
                 /**
                  * @description `no-cache` makes the server read the account from Composio now instead of answering from its
-                 *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
-                 *     only). Other directives are ignored.
+                 *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
+                 *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
                  * @example no-cache
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
