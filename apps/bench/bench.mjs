@@ -14,6 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { startPrism } from '@connector-credentials/mocks';
+import { bundledSpecPath } from '@connector-credentials/openapi';
+import { freePort } from '@connector-credentials/testkit/ports';
 import { exampleAccount, machine, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
 
 const require = createRequire(import.meta.url);
@@ -23,16 +25,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 2000);
 const PATH = '/v1/personal-connectors/admin/credentials/ca_Xo9ADr3cBz1p';
-
-const freePort = async () => {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-};
 
 async function startTarget(file, body) {
   const port = await freePort();
@@ -59,7 +51,7 @@ try {
   bareExpress = track(await startTarget('./targets/bare-express.mjs', body));
   serverCold = track(await startServerProcess({ composioUrl: composio.url, env: { CACHE_TTL_MS: '0' } }));
   serverWarm = track(await startServerProcess({ composioUrl: composio.url, env: { CACHE_TTL_MS: '600000' } }));
-  prism = track(await startPrism({ spec: require.resolve('@connector-credentials/openapi/composio.json'), errors: false }));
+  prism = track(await startPrism({ spec: bundledSpecPath('composio'), errors: false }));
 } catch (error) {
   await stopAll();
   throw error;

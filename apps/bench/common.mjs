@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { bundledSpecPath } from '@connector-credentials/openapi';
+import { freePort } from '@connector-credentials/testkit/ports';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -17,7 +19,7 @@ export const serverMain = path.join(path.dirname(require.resolve('@connector-cre
  * the server rightly does not cache expired credentials).
  */
 export function exampleAccount() {
-  const spec = JSON.parse(readFileSync(require.resolve('@connector-credentials/openapi/composio.json'), 'utf8'));
+  const spec = JSON.parse(readFileSync(bundledSpecPath('composio'), 'utf8'));
   const account = spec.components.examples.oauth2_active.value;
   account.updated_at = new Date().toISOString();
   return account;
@@ -48,12 +50,7 @@ export function startComposioStandIn({ delayMs = 0 } = {}) {
 /** The server as a separate process, configured like production; resolves once it listens. */
 export async function startServerProcess({ composioUrl, env = {} }) {
   const key = `bench_${randomBytes(16).toString('hex')}`;
-  const port = await new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address();
-      probe.close(() => resolve(free));
-    });
-  });
+  const port = await freePort();
   const child = spawn(process.execPath, [serverMain], {
     env: {
       PATH: process.env.PATH,

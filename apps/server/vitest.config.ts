@@ -11,5 +11,6 @@ export default suiteConfig({
     'test/circuit.test.ts',
     'test/faults.test.ts',
     'test/upstream.test.ts',
+    'test/composio-body.test.ts',
   ],
 });

@@ -3,6 +3,7 @@
  * every example of ours is valid under the vendor's schema, and payloads generated from the
  * vendor's schema (seeded, reproducible) are valid under ours.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,12 +27,21 @@ const reference = loadVendorReference();
 
 const okPath = '/api/v3/connected_accounts/{nanoid}';
 
+/** SHA-256 of the vendor reference as published (January 2026): a changed copy must change this on purpose. */
+const REFERENCE_SHA256 = '53a4042722ace6ba477a83d6bd3cd80a74cb5cbf23eef5daecb3238c52f371a6';
+
 describe('vendor reference copy', () => {
+  const copy = readFileSync(path.join(repoRoot, 'openapi', 'composio', 'reference', 'vendor-published.json'));
+
+  it('is the published reference, byte for byte', () => {
+    expect(createHash('sha256').update(copy).digest('hex')).toBe(REFERENCE_SHA256);
+  });
+
   it('is byte-identical to the shared reference when that is present', () => {
     const shared = path.join(repoRoot, '..', 'shared', 'reference', 'composio-get-connected-account.vendor.json');
-    if (!existsSync(shared)) return; // A clone without the team's shared folder has only the copy.
-    const copy = path.join(repoRoot, 'openapi', 'composio', 'reference', 'vendor-published.json');
-    expect(readFileSync(copy, 'utf8')).toBe(readFileSync(shared, 'utf8'));
+    // A clone without the team's shared folder is held to the digest above alone.
+    const sharedDigest = existsSync(shared) ? createHash('sha256').update(readFileSync(shared)).digest('hex') : REFERENCE_SHA256;
+    expect(sharedDigest).toBe(REFERENCE_SHA256);
   });
 });
 

@@ -1,8 +1,7 @@
 // `npm run mock` / `pnpm mock`: Prism mock servers of both specs, for frontend teams. Ports are
 // MOCK_AITRONOS_PORT (default 4011) and MOCK_COMPOSIO_PORT (default 4010); MOCK_HOST defaults to
 // 127.0.0.1. See the README's scenario table.
-import path from 'node:path';
-import { ensureInstalled, pnpm, root, run } from './bootstrap.mjs';
+import { ensureInstalled, pnpm, run } from './bootstrap.mjs';
 
 // MOCK_SKIP_BUILD: the test of this command runs inside the test pipeline, which has built already.
 if (!process.env.MOCK_SKIP_BUILD) {
@@ -13,9 +12,10 @@ if (!process.env.MOCK_SKIP_BUILD) {
 }
 
 const { startMocks } = await import('../mocks/dist/index.js');
+const { bundledSpecPath } = await import('../../openapi/locate.js');
 const port = (name) => (process.env[name] ? Number(process.env[name]) : undefined);
 const mocks = await startMocks({
-  specs: { aitronos: path.join(root, 'openapi/dist/aitronos.json'), composio: path.join(root, 'openapi/dist/composio.json') },
+  specs: { aitronos: bundledSpecPath('aitronos'), composio: bundledSpecPath('composio') },
   ports: { aitronos: port('MOCK_AITRONOS_PORT'), composio: port('MOCK_COMPOSIO_PORT') },
   host: process.env.MOCK_HOST,
 });

@@ -9,8 +9,8 @@ import { AppError, errorRenderer } from './errors.js';
 import { getAdminCredentials } from './get-admin-credentials.js';
 import { requestLogger } from './logging.js';
 import type { Metrics } from './metrics.js';
-import type { ReadinessResult } from './readiness.js';
-import { bundledSpecPath, docsPath, loadAitronosSpec } from './specs.js';
+import type { ReadinessResult } from './composio/index.js';
+import { bundledSpecPath, docsPath, loadSpec } from './specs.js';
 
 export interface AppDependencies {
   logger: Logger;
@@ -68,7 +68,9 @@ function limiter(name: string, limit: number, windowMs: number, metrics: Metrics
     validate: false,
     handler: (req, _res, next) => {
       metrics.rateLimited.inc({ limit: name });
-      const reset = (req as unknown as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      // express-rate-limit puts its RateLimitInfo on the request, untyped.
+      const info: unknown = Reflect.get(req, 'rateLimit');
+      const reset = typeof info === 'object' && info !== null && 'resetTime' in info && info.resetTime instanceof Date ? info.resetTime : undefined;
       const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
       next(new AppError('RATE_LIMIT_EXCEEDED', { systemMessage: `Rate limit ${name} exceeded (${limit} per ${windowMs / 1000} s)`, retryAfterSeconds: seconds }));
     },
@@ -132,13 +134,13 @@ export function createApp(deps: AppDependencies): Express {
     CREDENTIALS_PATH,
     requireAdmin(deps.keyRing),
     limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, {
-      keyGenerator: (_req, res) => `key:${(res.locals.principal as { name: string }).name}`,
+      keyGenerator: (_req, res) => `key:${res.locals.principal?.name}`,
     }),
   );
 
   app.use(
     OpenApiValidator.middleware({
-      apiSpec: loadAitronosSpec() as never,
+      apiSpec: loadSpec('aitronos') as never,
       validateRequests: { allowUnknownQueryParameters: false },
       validateResponses: deps.validateResponses ? { removeAdditional: false } : false,
       validateSecurity: false,

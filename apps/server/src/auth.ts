@@ -2,9 +2,22 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
 import { AppError } from './errors.js';
-import { KEY_HEADERS, type ApiKeyEntry, type KeyHeader } from './config.js';
+import type { ApiKeyEntry } from './config.js';
 
 export const ADMIN_ROLE = 'admin';
+
+/** The headers a key may come in; each key is configured for one of them. */
+export const KEY_HEADERS = ['X-API-Key', 'X-Flowplate-Key', 'X-Aitronos-Hub-Key'] as const;
+export type KeyHeader = (typeof KEY_HEADERS)[number];
+
+declare global {
+  namespace Express {
+    interface Locals {
+      /** Who called, set by requireRole once the key is authenticated. */
+      principal?: Principal;
+    }
+  }
+}
 
 export interface Principal {
   /** The key's configured name: safe to log. */

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-
-export const KEY_HEADERS = ['X-API-Key', 'X-Flowplate-Key', 'X-Aitronos-Hub-Key'] as const;
-export type KeyHeader = (typeof KEY_HEADERS)[number];
+import { KEY_HEADERS, type KeyHeader } from './auth.js';
 
 const keyEntry = z
   .object({
@@ -77,6 +75,7 @@ const environment = z
   });
 
 export interface Config {
+  /** NODE_ENV: decides the defaults above and the production checks; logged at start. */
   env: 'development' | 'test' | 'production';
   port: number;
   host: string;

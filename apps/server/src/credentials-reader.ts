@@ -9,7 +9,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { ConnectorCredentials } from '@connector-credentials/types';
-import type { ComposioGateway } from './composio-gateway.js';
+import type { ComposioGateway } from './composio/index.js';
 import { mapConnectedAccount } from './map-connected-account.js';
 import type { Metrics } from './metrics.js';
 

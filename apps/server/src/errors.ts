@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler } from 'express';
 import type { ErrorCode, ErrorEnvelope, ErrorType } from '@connector-credentials/types';
 import type { Logger } from 'pino';
 
@@ -116,12 +116,28 @@ export function envelopeOf(error: AppError, traceId: string, now = new Date()): 
   };
 }
 
-export function sendError(res: Response, error: AppError, traceId: string): void {
-  res.status(error.status);
-  res.setHeader('Cache-Control', 'no-store');
-  if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-  res.json(envelopeOf(error, traceId));
+/** An error answer as data: what every path that answers with an error writes. */
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The one function that turns an AppError into status, headers and body (the envelope). */
+export function errorAnswer(error: AppError, traceId: string, now = new Date()): ErrorAnswer {
+  const body = JSON.stringify(envelopeOf(error, traceId, now));
+  return {
+    status: error.status,
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(body)),
+      'Cache-Control': 'no-store',
+      'X-Request-Id': traceId,
+      ...(error.retryAfterSeconds !== undefined ? { 'Retry-After': String(error.retryAfterSeconds) } : {}),
+      ...error.headers,
+    },
+    body,
+  };
 }
 
 /** The one place errors leave the server. */
@@ -139,6 +155,7 @@ export function errorRenderer(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    sendError(res, appError, traceId);
+    const answer = errorAnswer(appError, traceId);
+    res.status(answer.status).set(answer.headers).send(answer.body);
   };
 }

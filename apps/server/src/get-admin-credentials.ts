@@ -1,9 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { AitronosOperations, ConnectorCredentials } from '@connector-credentials/types';
 import type { Logger } from 'pino';
-import type { Principal } from './auth.js';
 import type { CredentialsReader } from './credentials-reader.js';
-import { toAppError } from './errors.js';
+import { AppError, toAppError } from './errors.js';
 
 type Operation = AitronosOperations['getAdminCredentials'];
 type Params = Operation['parameters']['path'];
@@ -15,7 +14,9 @@ const NO_CACHE = /(?:^|,)\s*no-cache\s*(?:,|$)/i;
 export function getAdminCredentials(reader: CredentialsReader, audit: Logger): RequestHandler<Params, Ok> {
   return async (req, res) => {
     const credentialId = req.params.credential_id;
-    const principal = res.locals.principal as Principal;
+    const principal = res.locals.principal;
+    // Mounted behind requireAdmin: a request without a principal never gets here.
+    if (principal === undefined) throw new AppError('AUTHENTICATION_REQUIRED');
     const traceId = String(req.id);
     // Noticed so that an abandoned request is not counted as a failure.
     let gone = false;

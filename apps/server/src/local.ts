@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// `pnpm start`: the server on an embedded default. Without COMPOSIO_BASE_URL it starts a Prism
-// mock of the Composio spec and talks to that; without API_KEYS/API_KEYS_FILE it makes a one-off
-// admin key. Then it prints a curl that returns credentials.
+// `npm start` (packages/devtools/start.mjs): the server on an embedded default. Without
+// COMPOSIO_BASE_URL it starts a Prism mock of the Composio spec and talks to that; without
+// API_KEYS/API_KEYS_FILE it makes a one-off admin key. Then it prints a curl that returns
+// credentials. A development entry only: Prism (@connector-credentials/mocks) is a
+// devDependency, and main.ts, the production entry, never imports this file.
 import { randomBytes } from 'node:crypto';
 import { startPrism, type PrismProcess } from '@connector-credentials/mocks';
 import { bundledSpecPath } from './specs.js';
 import { sha256Hex } from './auth.js';
-import { ConfigError, loadConfig } from './config.js';
-import { startServer } from './server.js';
+import { serve } from './entry.js';
 
 async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -23,18 +24,7 @@ async function main(): Promise<void> {
     env.API_KEYS = JSON.stringify([{ name: 'local-admin', header: 'X-API-Key', sha256: sha256Hex(adminKey), roles: ['admin'] }]);
   }
 
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    await mock?.stop();
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(78);
-    }
-    throw error;
-  }
-  const running = await startServer(config);
+  const { config, running } = await serve(env, { beforeExit: async () => mock?.stop() });
 
   const lines = [
     '',
@@ -53,15 +43,6 @@ async function main(): Promise<void> {
   }
   lines.push('', 'Stop with Ctrl-C.', '');
   process.stderr.write(`${lines.join('\n')}\n`);
-
-  const shutdown = () => {
-    void running.close().then(async () => {
-      await mock?.stop();
-      process.exit(0);
-    });
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
 }
 
-void main();
+await main();

@@ -36,10 +36,13 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A new request id: the one generator of the server. */
+export const newRequestId = (): string => `req_${randomUUID().replaceAll('-', '')}`;
+
 /** The caller's X-Request-Id when it is sane, else a new id. */
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : `req_${randomUUID().replaceAll('-', '')}`;
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newRequestId();
 }
 
 /** Request logging with the request id; logs method, path (without the query) and status, never headers or bodies. */

@@ -3,32 +3,52 @@
  * valid under the vendor's schema holds (extra properties of any type, odd strings, nulls), it
  * returns a value valid under the Aitronos spec. The rules are written in the spec's descriptions.
  */
+import { z } from 'zod';
 import type { ConnectedAccount, ConnectorCredentials, CredentialSecrets } from '@connector-credentials/types';
+import { loadSpec } from './specs.js';
 
-type Json = unknown;
-type Record_ = Record<string, Json>;
+/** Any value a vendor payload may hold where the spec allows anything. */
+type VendorValue = unknown;
+/** A JSON object of the vendor's, read field by field. */
+type VendorObject = Readonly<Record<string, VendorValue>>;
 
-const isRecord = (v: Json): v is Record_ => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: Json): string | null => (typeof v === 'string' ? v : null);
-const bool = (v: Json): boolean | null => (typeof v === 'boolean' ? v : null);
+const isRecord = (v: VendorValue): v is VendorObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: VendorValue): string | null => (typeof v === 'string' ? v : null);
+const bool = (v: VendorValue): boolean | null => (typeof v === 'boolean' ? v : null);
+
+/**
+ * The Aitronos spec's CredentialSecrets is the one source of the secret fields: which fields each
+ * auth scheme carries (`x-secrets-by-scheme`), the few Composio names differently
+ * (`x-vendor-names`), and which are strings (their `type`).
+ */
+const secretsSchema = z
+  .object({
+    components: z.object({
+      schemas: z.object({
+        CredentialSecrets: z.object({
+          properties: z.record(z.string(), z.object({ type: z.unknown() })),
+          'x-secrets-by-scheme': z.record(z.string(), z.array(z.string())),
+          'x-vendor-names': z.record(z.string(), z.string()),
+        }),
+      }),
+    }),
+  })
+  .parse(loadSpec('aitronos')).components.schemas.CredentialSecrets;
 
 /** Secret fields by auth scheme: [field in state.val, field in credentials]. */
-const OAUTH2_FIELDS = ['access_token', 'refresh_token', 'token_type', 'scope', 'expires_in', 'authed_user'] as const;
-const SECRET_FIELDS: Readonly<Record<string, ReadonlyArray<readonly [string, string]>>> = {
-  OAUTH2: OAUTH2_FIELDS.map((f) => [f, f] as const),
-  DCR_OAUTH: [...OAUTH2_FIELDS, 'client_id', 'client_secret'].map((f) => [f, f] as const),
-  OAUTH1: ['oauth_token', 'oauth_token_secret', 'consumer_key', 'oauth_verifier'].map((f) => [f, f] as const),
-  API_KEY: ['api_key', 'generic_api_key', 'bearer_token', 'basic_encoded'].map((f) => [f, f] as const),
-  BASIC: [['username', 'username'], ['password', 'password']],
-  BASIC_WITH_JWT: [['username', 'username'], ['password', 'password']],
-  BEARER_TOKEN: [['token', 'token']],
-  GOOGLE_SERVICE_ACCOUNT: [['credentials_json', 'credentials_json']],
-  BILLCOM_AUTH: [['sessionId', 'session_id'], ['devKey', 'dev_key']],
-  SERVICE_ACCOUNT: ['application_id', 'installation_id', 'private_key'].map((f) => [f, f] as const),
-  NO_AUTH: [],
-  CALCOM_AUTH: [],
-  SAML: [],
-};
+const SECRET_FIELDS: ReadonlyMap<string, ReadonlyArray<readonly [string, string]>> = new Map(
+  Object.entries(secretsSchema['x-secrets-by-scheme']).map(([scheme, fields]) => [
+    scheme,
+    fields.map((field) => [secretsSchema['x-vendor-names'][field] ?? field, field] as const),
+  ]),
+);
+
+/** Secrets the spec types as plain strings: any other value is dropped. */
+const STRING_SECRETS = new Set(
+  Object.entries(secretsSchema.properties)
+    .filter(([, property]) => property.type === 'string')
+    .map(([field]) => field),
+);
 
 /** Fields of state.val that are never secrets: provider data, flow bookkeeping, mapped metadata. */
 const PROVIDER_FIELDS = [
@@ -50,21 +70,15 @@ const NOT_SECRET = new Set([...PROVIDER_FIELDS, ...FLOW_FIELDS, ...MAPPED_FIELDS
 /** Statuses of state.val in which the secrets are real credentials. */
 const USABLE_STATES = new Set(['ACTIVE', 'INACTIVE']);
 
-const STRING_SECRETS = new Set([
-  'access_token', 'token_type', 'client_id', 'client_secret', 'oauth_token', 'oauth_token_secret', 'consumer_key',
-  'oauth_verifier', 'api_key', 'generic_api_key', 'bearer_token', 'basic_encoded', 'username', 'password', 'token',
-  'credentials_json', 'session_id', 'dev_key', 'application_id', 'installation_id', 'private_key',
-]);
-
 /** Scopes as one space-separated string: lists and comma- or space-separated strings alike. */
-export function normalizeScope(value: Json): string | null {
-  const parts = typeof value === 'string' ? value.split(/[\s,]+/) : Array.isArray(value) ? value.filter((s) => typeof s === 'string') : null;
+export function normalizeScope(value: VendorValue): string | null {
+  const parts = typeof value === 'string' ? value.split(/[\s,]+/) : Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : null;
   if (parts === null) return null;
-  return parts.map((s) => (s as string).trim()).filter(Boolean).join(' ');
+  return parts.map((s) => s.trim()).filter(Boolean).join(' ');
 }
 
 /** Whole non-negative seconds from a number or a numeric string; null otherwise. */
-export function normalizeExpiresIn(value: Json): number | null {
+export function normalizeExpiresIn(value: VendorValue): number | null {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
   return Number.isFinite(n) && n >= 0 && n <= Number.MAX_SAFE_INTEGER ? Math.floor(n) : null;
 }
@@ -72,7 +86,7 @@ export function normalizeExpiresIn(value: Json): number | null {
 const ISO_LIKE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
 
 /** An ISO 8601 UTC timestamp from a date-like string; null for anything else. */
-export function toIsoTimestamp(value: Json): string | null {
+export function toIsoTimestamp(value: VendorValue): string | null {
   if (typeof value !== 'string' || !ISO_LIKE.test(value.trim())) return null;
   const ms = Date.parse(value.trim());
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
@@ -82,7 +96,7 @@ const MASKED = /^.{1,4}\.\.\.$/s;
 /** A secret the vendor masked: `REDACTED`, or up to four characters and `...`. */
 export const isMasked = (value: string) => value === 'REDACTED' || MASKED.test(value);
 
-function anyMasked(value: Json, depth = 0): boolean {
+function anyMasked(value: VendorValue, depth = 0): boolean {
   if (typeof value === 'string') return isMasked(value);
   if (depth > 4) return false;
   if (Array.isArray(value)) return value.some((v) => anyMasked(v, depth + 1));
@@ -90,7 +104,7 @@ function anyMasked(value: Json, depth = 0): boolean {
   return false;
 }
 
-function normalizeSecret(field: string, value: Json): { keep: boolean; value?: Json } {
+function normalizeSecret(field: string, value: VendorValue): { keep: boolean; value?: VendorValue } {
   if (field === 'scope') return { keep: true, value: normalizeScope(value) };
   if (field === 'expires_in') return { keep: true, value: normalizeExpiresIn(value) };
   if (field === 'refresh_token') return typeof value === 'string' || value === null ? { keep: true, value } : { keep: false };
@@ -100,7 +114,7 @@ function normalizeSecret(field: string, value: Json): { keep: boolean; value?: J
 }
 
 /** String values of a header or query map; numbers and booleans become strings, the rest is dropped. */
-function stringMap(value: Json): Record<string, string> {
+function stringMap(value: VendorValue): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isRecord(value)) return out;
   for (const [key, v] of Object.entries(value)) {
@@ -110,7 +124,7 @@ function stringMap(value: Json): Record<string, string> {
   return out;
 }
 
-const firstRecord = (...values: Json[]) => values.find(isRecord);
+const firstRecord = (...values: VendorValue[]) => values.find(isRecord);
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const MAX_ID_TOKEN = 16_384;
 
@@ -120,7 +134,7 @@ export function emailFromIdToken(idToken: string | null): string | null {
   const payload = idToken.split('.')[1];
   if (!payload) return null;
   try {
-    const claims: Json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const claims: VendorValue = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     const email = isRecord(claims) ? claims.email : undefined;
     return typeof email === 'string' && EMAIL.test(email) ? email : null;
   } catch {
@@ -128,8 +142,8 @@ export function emailFromIdToken(idToken: string | null): string | null {
   }
 }
 
-function accountEmail(val: Record_, account: Record_, idToken: string | null): string | null {
-  for (const source of [val, account.data, account.params]) {
+function accountEmail(sources: readonly VendorValue[], idToken: string | null): string | null {
+  for (const source of sources) {
     if (!isRecord(source)) continue;
     for (const field of ['email', 'account_email', 'user_email']) {
       const v = source[field];
@@ -140,35 +154,38 @@ function accountEmail(val: Record_, account: Record_, idToken: string | null): s
 }
 
 /** Upper-case status, reduced to the characters the spec allows; null when nothing is left. */
-function normalizeStatus(value: Json): string | null {
+function normalizeStatus(value: VendorValue): string | null {
   if (typeof value !== 'string') return null;
   const status = value.toUpperCase().replace(/[^A-Z0-9_]+/g, '_');
   return /[A-Z0-9]/.test(status) ? status : null;
 }
 
-export function mapConnectedAccount(input: ConnectedAccount): ConnectorCredentials {
-  const account = input as unknown as Record_;
-  const state = isRecord(account.state) ? account.state : {};
-  const val = isRecord(state.val) ? state.val : {};
-  const authConfig = isRecord(account.auth_config) ? account.auth_config : {};
-  const toolkit = isRecord(account.toolkit) ? account.toolkit : {};
+/** Where the secrets are, by the state's scheme; for a scheme the spec does not list, every field that is not known to be something else. */
+function secretFieldsOf(scheme: string | null, val: VendorObject): ReadonlyArray<readonly [string, string]> {
+  const known = scheme !== null ? SECRET_FIELDS.get(scheme) : undefined;
+  return known ?? Object.keys(val).filter((field) => !NOT_SECRET.has(field)).map((field) => [field, field] as const);
+}
 
-  const scheme = (typeof state.authScheme === 'string' && state.authScheme) || str(authConfig.auth_scheme) || null;
-  const known = scheme !== null ? SECRET_FIELDS[scheme] : undefined;
-  const secretFields: ReadonlyArray<readonly [string, string]> =
-    known ?? Object.keys(val).filter((field) => !NOT_SECRET.has(field)).map((field) => [field, field] as const);
+export function mapConnectedAccount(account: ConnectedAccount): ConnectorCredentials {
+  const { state, toolkit } = account;
+  const authConfig = account.auth_config;
+  // Each variant of the state union carries its scheme and a `val` object of its own shape; the
+  // mapping reads `val` field by field, whatever the variant.
+  const val: VendorObject = isRecord(state?.val) ? state.val : {};
+  const params: VendorObject = isRecord(account.params) ? account.params : {};
 
+  const scheme = (typeof state?.authScheme === 'string' && state.authScheme) || str(authConfig?.auth_scheme) || null;
   const usable = typeof val.status === 'string' && USABLE_STATES.has(val.status);
-  const credentials: Record_ = {};
+  const credentials: CredentialSecrets = {};
   const consumed = new Set<string>(MAPPED_FIELDS);
-  for (const [from, to] of secretFields) {
+  for (const [from, to] of secretFieldsOf(scheme, val)) {
     consumed.add(from);
     if (!usable || !(from in val)) continue;
     const { keep, value } = normalizeSecret(to, val[from]);
     if (keep) credentials[to] = value;
   }
 
-  const extraData: Record_ = {};
+  const extraData: Record<string, VendorValue> = {};
   for (const [field, value] of Object.entries(val)) {
     if (!consumed.has(field)) extraData[field] = value;
   }
@@ -178,19 +195,19 @@ export function mapConnectedAccount(input: ConnectedAccount): ConnectorCredentia
   const expiresIn = normalizeExpiresIn(val.expires_in);
   const derivedExpiry =
     updatedAt !== null && expiresIn !== null && expiresIn > 0 ? toIsoOrNull(Date.parse(updatedAt) + expiresIn * 1000) : null;
-  const extraHeaders = stringMap(firstRecord(val.headers, isRecord(account.params) ? account.params.headers : undefined));
+  const extraHeaders = stringMap(firstRecord(val.headers, params.headers));
 
   return {
     connection_id: String(account.id ?? ''),
     status: normalizeStatus(account.status),
-    app_name: str(toolkit.slug),
+    app_name: str(toolkit?.slug),
     auth_scheme: scheme,
-    credentials: credentials as CredentialSecrets,
-    account_email: accountEmail(val, account, idToken),
+    credentials,
+    account_email: accountEmail([val, account.data, params], idToken),
     account_id: str(val.account_id),
     entity_id: str(account.user_id),
-    auth_config_id: str(authConfig.id),
-    is_composio_managed: bool(authConfig.is_composio_managed),
+    auth_config_id: str(authConfig?.id),
+    is_composio_managed: bool(authConfig?.is_composio_managed),
     base_url: str(val.base_url),
     test_request_endpoint: str(account.test_request_endpoint),
     callback_url: str(val.callback_url) ?? str(val.callbackUrl),
@@ -201,8 +218,8 @@ export function mapConnectedAccount(input: ConnectedAccount): ConnectorCredentia
       firstRecord(
         val.query_params,
         val.queryParams,
-        isRecord(account.params) ? account.params.query_params : undefined,
-        isRecord(account.params) ? account.params.queryParams : undefined,
+        params.query_params,
+        params.queryParams,
       ),
     ),
     extra_data: extraData,

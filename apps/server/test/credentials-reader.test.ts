@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectedAccount } from '@connector-credentials/types';
 import { createSpecValidator, openapiBundlePath } from '@connector-credentials/testkit';
-import type { ComposioGateway } from '../src/composio-gateway.js';
+import type { ComposioGateway } from '../src/composio/index.js';
 import { createCredentialsReader } from '../src/credentials-reader.js';
 import { AppError } from '../src/errors.js';
 

@@ -78,8 +78,8 @@ describe('/docs in a real browser', () => {
     expect(await sample.first().innerText()).toMatch(/"success": false/);
     await page.getByText('AUTHENTICATION_REQUIRED').last().scrollIntoViewIfNeeded();
     mkdirSync(artifacts, { recursive: true });
+    // An artifact for people to look at, not a check.
     await page.screenshot({ path: path.join(artifacts, 'docs.png') });
-    expect(existsSync(path.join(artifacts, 'docs.png'))).toBe(true);
   });
 
   it('can call the Aitronos mock from another origin (CORS)', async () => {

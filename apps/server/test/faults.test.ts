@@ -130,8 +130,8 @@ describe('faults', () => {
 describe('retries towards Composio', () => {
   it('are bounded (COMPOSIO_RETRIES=2), jittered, and counted', async () => {
     upstream.handle((_req, res) => res.writeHead(503).end('upstream-secret'));
-    const before = await server.running.server.listening;
-    expect(before).toBe(true);
+    const metricsBefore = await (await fetch(`${server.running.url}/metrics`, { headers: { 'X-API-Key': KEYS.adminApi.key } })).text();
+    expect(metricsBefore).not.toMatch(/composio_retries_total\{reason="status"\}/); // none counted before this test
     const { response, body } = await get();
     expect(response.status).toBe(502);
     expect(body.error.details).toEqual({ upstream_status: 503 });

@@ -46,13 +46,13 @@ export function createAitronosClient(options: AitronosClientOptions): AitronosCl
     raw,
     use: (...middleware) => raw.use(...middleware),
     getAdminCredentials(credentialId, call = {}) {
-      const { requestId, init } = callInit(call);
+      const { sent, init } = callInit(call);
       return unwrap<ConnectorCredentials, ErrorEnvelope>(
         raw.GET('/v1/personal-connectors/admin/credentials/{credential_id}', {
           params: { path: { credential_id: credentialId } },
           ...init,
         }) as Promise<{ data?: ConnectorCredentials; error?: ErrorEnvelope; response: Response }>,
-        requestId,
+        sent,
       );
     },
   };

@@ -31,14 +31,14 @@ export function createComposioClient(options: ComposioClientOptions): ComposioCl
     raw,
     use: (...middleware) => raw.use(...middleware),
     getConnectedAccount(nanoid, call = {}) {
-      const { requestId, init: callOptions } = callInit(call);
+      const { sent, init: callOptions } = callInit(call);
       const init = { params: { path: { nanoid } }, ...callOptions };
       const pending = v31
         ? raw.GET('/api/v3.1/connected_accounts/{nanoid}', init)
         : raw.GET('/api/v3/connected_accounts/{nanoid}', init);
       return unwrap<ConnectedAccount, ComposioError>(
         pending as Promise<{ data?: ConnectedAccount; error?: ComposioError; response: Response }>,
-        requestId,
+        sent,
       );
     },
   };

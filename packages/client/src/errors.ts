@@ -4,7 +4,6 @@ export type ClientErrorCode =
   | 'NETWORK_ERROR'
   | 'ABORTED'
   | 'INVALID_RESPONSE'
-  | 'RESPONSE_TOO_LARGE'
   | `HTTP_${number}`;
 
 export interface ApiErrorInit<TEnvelope> {

@@ -15,4 +15,6 @@ export interface BaseClientOptions extends TransportOptions {
   baseUrl: string;
   /** Headers sent on every call. */
   headers?: Record<string, string>;
+  /** Makes the id sent in `X-Request-Id` when the caller gives none. */
+  requestId?: () => string;
 }

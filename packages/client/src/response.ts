@@ -34,20 +34,27 @@ function readEnvelope(body: unknown): EnvelopeReading | undefined {
   return reading;
 }
 
+/** What a call sent, noted as it left: its request id. */
+export interface SentRequest {
+  requestId?: string | undefined;
+}
+
 /** The data of a 2xx answer, or an `ApiError` for anything else: also for empty or non-JSON bodies. */
 export async function unwrap<TData, TError>(
   call: Promise<FetchResult<TData, TError>>,
-  requestId: string,
+  sent: SentRequest,
 ): Promise<TData> {
   let result: FetchResult<TData, TError>;
   try {
     result = await call;
   } catch (cause) {
+    const { requestId } = sent;
     if (cause instanceof ApiError) throw cause;
     // A 2xx whose body is not JSON: openapi-fetch's parse throws.
     throw new ApiError({ message: 'The response body could not be read as JSON.', code: 'INVALID_RESPONSE', status: 0, requestId, cause });
   }
   const { response } = result;
+  const { requestId } = sent;
   const headerTrace = response.headers.get(REQUEST_ID_HEADER) ?? undefined;
   if (response.ok) {
     if (result.data === undefined) {

@@ -17,27 +17,8 @@ export interface TransportOptions {
   retry?: RetryOptions;
   /** The fetch to use; defaults to the global one at creation time. */
   fetch?: (request: Request) => Promise<Response>;
-  /** Makes the id sent in `X-Request-Id` when the caller gives none. */
-  requestId?: () => string;
-  /** Called before each retry, e.g. to count retries. */
-  onRetry?: (event: RetryEvent) => void;
   /** Random source for jitter, in [0, 1). */
   random?: () => number;
-  /** Largest response body read, in bytes; a larger one fails with RESPONSE_TOO_LARGE. Default: no limit. */
-  maxResponseBytes?: number;
-  /**
-   * Follow redirects. Off by default: the APIs never redirect, and a followed redirect would
-   * carry the key headers to wherever it points. A 3xx is returned as an error answer.
-   */
-  followRedirects?: boolean;
-}
-
-export interface RetryEvent {
-  attempt: number;
-  delayMs: number;
-  reason: 'status' | 'network' | 'timeout';
-  status?: number;
-  requestId: string;
 }
 
 /** Statuses worth another try of an idempotent request. */
@@ -69,7 +50,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-async function pause(ms: number, signal: AbortSignal, requestId: string): Promise<void> {
+async function pause(ms: number, signal: AbortSignal, requestId: string | undefined): Promise<void> {
   try {
     await sleep(ms, signal);
   } catch (cause) {
@@ -82,9 +63,11 @@ export function defaultRequestId(): string {
 }
 
 /**
- * A fetch with a per-attempt timeout, a request id on every call, and bounded retries with
- * jittered exponential backoff for idempotent requests on 429/502/503/504 and network errors,
- * honouring `Retry-After`. Network failures and timeouts throw `ApiError`.
+ * A fetch with a per-attempt timeout and bounded retries with jittered exponential backoff for
+ * idempotent requests on 429/502/503/504 and network errors, honouring `Retry-After`. Network
+ * failures and timeouts throw `ApiError`. Redirects are never followed: the APIs never redirect,
+ * and a followed redirect would carry the key headers to wherever it points (a 3xx is returned
+ * as an error answer). The request id is stamped by the client's middleware, before this runs.
  */
 export function createTransport(options: TransportOptions = {}): (input: Request) => Promise<Response> {
   const baseFetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
@@ -94,12 +77,11 @@ export function createTransport(options: TransportOptions = {}): (input: Request
   const maxDelayMs = options.retry?.maxDelayMs ?? 5_000;
   const maxRetryAfterMs = options.retry?.maxRetryAfterMs ?? 30_000;
   const random = options.random ?? Math.random;
-  const makeId = options.requestId ?? defaultRequestId;
 
   const backoff = (attempt: number) => Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** attempt));
 
   return async function transport(input: Request): Promise<Response> {
-    const requestId = input.headers.get(REQUEST_ID_HEADER) ?? makeId();
+    const requestId = input.headers.get(REQUEST_ID_HEADER) ?? undefined;
     const callerSignal = input.signal;
     const canRetry = IDEMPOTENT.has(input.method.toUpperCase());
 
@@ -107,14 +89,12 @@ export function createTransport(options: TransportOptions = {}): (input: Request
       const timeout = AbortSignal.timeout(timeoutMs);
       const request = new Request(input, {
         signal: AbortSignal.any([callerSignal, timeout]),
-        redirect: options.followRedirects ? 'follow' : 'manual',
+        redirect: 'manual',
       });
-      request.headers.set(REQUEST_ID_HEADER, requestId);
       const more = canRetry && attempt < retries;
       let response: Response;
       try {
         response = await baseFetch(request);
-        if (options.maxResponseBytes !== undefined) response = await capBody(response, options.maxResponseBytes, requestId);
       } catch (cause) {
         if (cause instanceof ApiError) throw cause;
         if (callerSignal.aborted) {
@@ -122,9 +102,7 @@ export function createTransport(options: TransportOptions = {}): (input: Request
         }
         const timedOut = timeout.aborted;
         if (more) {
-          const delayMs = backoff(attempt);
-          options.onRetry?.({ attempt: attempt + 1, delayMs, reason: timedOut ? 'timeout' : 'network', requestId });
-          await pause(delayMs, callerSignal, requestId);
+          await pause(backoff(attempt), callerSignal, requestId);
           continue;
         }
         throw new ApiError({
@@ -138,49 +116,14 @@ export function createTransport(options: TransportOptions = {}): (input: Request
       if (more && RETRY_STATUSES.has(response.status)) {
         const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
         if (retryAfter === undefined || retryAfter <= maxRetryAfterMs) {
-          const delayMs = retryAfter ?? backoff(attempt);
           await response.body?.cancel().catch(() => undefined);
-          options.onRetry?.({ attempt: attempt + 1, delayMs, reason: 'status', status: response.status, requestId });
-          await pause(delayMs, callerSignal, requestId);
+          await pause(retryAfter ?? backoff(attempt), callerSignal, requestId);
           continue;
         }
       }
       return response;
     }
   };
-}
-
-/** The response with its body read into memory, failing as soon as it passes `limit` bytes. */
-async function capBody(response: Response, limit: number, requestId: string): Promise<Response> {
-  const tooLarge = () => {
-    return new ApiError({ message: `The response body exceeds ${limit} bytes.`, code: 'RESPONSE_TOO_LARGE', status: response.status, requestId });
-  };
-  const declared = Number(response.headers.get('Content-Length') ?? Number.NaN);
-  if (declared > limit) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (response.body === null || [204, 205, 304].includes(response.status)) return response;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 function describe(cause: unknown): string {

@@ -64,10 +64,9 @@ describe('retries', () => {
       if (n === 1) res.writeHead(429, { 'retry-after': '1' }).end();
       else res.writeHead(200, { 'content-type': 'application/json' }).end(credentials);
     });
-    const delays: number[] = [];
     const started = Date.now();
-    await client({ onRetry: (e) => delays.push(e.delayMs) }).getAdminCredentials('ca_1');
-    expect(delays).toEqual([1000]);
+    await client().getAdminCredentials('ca_1');
+    expect(server.requests).toHaveLength(2);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
 
@@ -145,19 +144,6 @@ describe('failures without an envelope', () => {
     server.handle((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"truncated":'));
     const error = await failure(client().getAdminCredentials('ca_1'));
     expect(error.code).toBe('INVALID_RESPONSE');
-  });
-
-  it('refuses a body over maxResponseBytes, announced or streamed', async () => {
-    server.handle((_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' }).end('x'.repeat(5000)));
-    expect((await failure(client({ maxResponseBytes: 1000 }).getAdminCredentials('ca_1'))).code).toBe('RESPONSE_TOO_LARGE');
-    server.handle((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('"' + 'x'.repeat(800));
-      res.end('x'.repeat(800) + '"');
-    });
-    expect((await failure(client({ maxResponseBytes: 1000 }).getAdminCredentials('ca_1'))).code).toBe('RESPONSE_TOO_LARGE');
-    server.handle((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(credentials));
-    await expect(client({ maxResponseBytes: 1000 }).getAdminCredentials('ca_1')).resolves.toEqual({ connection_id: 'ca_1' });
   });
 
   it('does not follow redirects: the key stays with the API', async () => {

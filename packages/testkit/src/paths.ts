@@ -4,7 +4,8 @@ import path from 'node:path';
 /** Root of the repository (two levels above this package). */
 export const repoRoot = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
-/** Path of a bundled spec built by `openapi`'s `bundle` task. */
-export function openapiBundlePath(api: 'aitronos' | 'composio', ext: 'json' | 'yaml' = 'json'): string {
-  return path.join(repoRoot, 'openapi', 'dist', `${api}.${ext}`);
-}
+/**
+ * Path of a bundled spec built by `openapi`'s `bundle` task, located by the openapi package itself
+ * (imported by path: that package's tests depend on this one).
+ */
+export { bundledSpecPath as openapiBundlePath } from '../../../openapi/locate.js';

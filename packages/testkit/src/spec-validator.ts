@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-
-/** ajv-formats is CommonJS; its default export arrives wrapped under some loaders. */
-export const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as <A>(ajv: A) => A;
+import ajvFormats from 'ajv-formats';
 
 export interface ValidationResult {
   valid: boolean;
@@ -65,7 +62,7 @@ export function createSpecValidator(bundlePath: string): SpecValidator {
   const id = 'https://spec.invalid/bundle';
   // Not strict: the document is an OpenAPI description, not only a schema.
   const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats(ajv);
+  ajvFormats.default(ajv);
   ajv.addSchema({ ...document, $id: id });
   const compiled = new Map<string, ValidateFunction>();
 

@@ -4,7 +4,8 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { JSONSchemaFaker } from 'json-schema-faker';
 import { xoroshiro128plus, type RandomGenerator } from 'pure-rand';
 import { repoRoot } from './paths.ts';
-import { addFormats, formatErrors, type ValidationResult } from './spec-validator.ts';
+import ajvFormats from 'ajv-formats';
+import { formatErrors, type ValidationResult } from './spec-validator.ts';
 
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -94,7 +95,7 @@ export function vendorStateVariants(reference = loadVendorReference(), reading: 
 
 function newAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
-  addFormats(ajv);
+  ajvFormats.default(ajv);
   // The vendor's own formats are names for ids, with no syntax published.
   ajv.addFormat('connectedAccountId', true);
   ajv.addFormat('authConfigId', true);

@@ -80,12 +80,12 @@ export interface paths {
          *     or a key sent in another kind's header, 401 `INVALID_API_KEY`; a valid key without the
          *     admin role, 403 `INSUFFICIENT_PERMISSIONS`.
          *
-         *     The account is read from Composio, or from a short-lived cache of ACTIVE accounts (at most
-         *     `CACHE_TTL_MS`, 30 s by default, and never past the credential's expiry; send
-         *     `Cache-Control: no-cache` to skip it). Concurrent requests for the same account share one
-         *     Composio read. Composio's failures are reported as 502 (`UPSTREAM_ERROR`,
-         *     `UPSTREAM_AUTH_ERROR`), 503 (`UPSTREAM_UNAVAILABLE`, with `Retry-After`) or 504
-         *     (`UPSTREAM_TIMEOUT`).
+         *     The account is read from Composio, or from a short-lived cache of ACTIVE accounts (its
+         *     lifetime is set per deployment, 30 s unless configured otherwise, and never runs past the
+         *     credential's expiry; send `Cache-Control: no-cache` to skip it). Concurrent requests for
+         *     the same account share one Composio read, across every server instance. Composio's failures
+         *     are reported as 502 (`UPSTREAM_ERROR`, `UPSTREAM_AUTH_ERROR`), 503 (`UPSTREAM_UNAVAILABLE`,
+         *     with `Retry-After`) or 504 (`UPSTREAM_TIMEOUT`).
          */
         get: operations["getAdminCredentials"];
         put?: never;
@@ -116,8 +116,8 @@ export interface paths {
                 "X-Request-Id"?: components["parameters"]["RequestId"];
                 /**
                  * @description `no-cache` makes the server read the account from Composio now instead of answering from its
-                 *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
-                 *     only). Other directives are ignored.
+                 *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
+                 *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
                  * @example no-cache
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
@@ -792,8 +792,8 @@ export interface components {
         CredentialId: components["schemas"]["CredentialId"];
         /**
          * @description `no-cache` makes the server read the account from Composio now instead of answering from its
-         *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
-         *     only). Other directives are ignored.
+         *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
+         *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
          * @example no-cache
          */
         CacheControl: string;
@@ -911,8 +911,8 @@ export interface operations {
                 "X-Request-Id"?: components["parameters"]["RequestId"];
                 /**
                  * @description `no-cache` makes the server read the account from Composio now instead of answering from its
-                 *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
-                 *     only). Other directives are ignored.
+                 *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
+                 *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
                  * @example no-cache
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
@@ -1003,8 +1003,8 @@ export interface operations {
                 "X-Request-Id"?: components["parameters"]["RequestId"];
                 /**
                  * @description `no-cache` makes the server read the account from Composio now instead of answering from its
-                 *     short-lived in-memory cache (at most 30 s, never past the credential's expiry, ACTIVE accounts
-                 *     only). Other directives are ignored.
+                 *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
+                 *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
                  * @example no-cache
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];

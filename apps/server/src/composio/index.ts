@@ -1,0 +1,187 @@
+/**
+ * Everything the server does with Composio, in one place: the client and its transport limits,
+ * one resilience policy (deadline, retries, circuit breaker, per-attempt timeout), the body
+ * check, the one translation of failures to AppError, and the readiness probe, which goes
+ * through the same path as a read.
+ */
+import {
+  CircuitState,
+  ConsecutiveBreaker,
+  DelegateBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+  type IRetryBackoffContext,
+} from 'cockatiel';
+import { ApiError, createComposioClient, RETRY_STATUSES, type ComposioClient } from '@connector-credentials/client';
+import type { ConnectedAccount } from '@connector-credentials/types';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { accountChecker, cappedFetch } from './body.js';
+import { isOutage, translateUpstreamError, type TranslationContext } from './translate.js';
+
+export { translateUpstreamError } from './translate.js';
+
+export type ComposioSettings = Pick<Config, 'composio' | 'breaker' | 'upstreamRetryAfterSeconds'>;
+
+export interface ReadOptions {
+  /** Sent on to Composio as X-Request-Id. */
+  requestId: string;
+}
+
+export type CircuitStateName = 'closed' | 'open' | 'half-open';
+
+export interface ComposioGateway {
+  getConnectedAccount(id: string, options: ReadOptions): Promise<ConnectedAccount>;
+  circuitState(): CircuitStateName;
+}
+
+export interface ReadinessResult {
+  ready: boolean;
+  checks: { config: 'ok'; composio: 'ok' | 'unreachable' | 'rejects_key' | 'failing' | 'circuit_open' };
+}
+
+export interface Composio {
+  /** The openapi-fetch client the policy calls (tests add request hooks to it). */
+  client: ComposioClient;
+  gateway: ComposioGateway;
+  /** Readiness: configuration loaded (it is, or the server would not run) and Composio reachable. Cached briefly. */
+  readiness(now?: number): Promise<ReadinessResult>;
+}
+
+/** Only short waits are worth retrying within a caller's request; a longer Retry-After is passed on. */
+const MAX_RETRY_AFTER_MS = 1_000;
+const BACKOFF = { baseMs: 100, maxMs: 1_000 };
+/** Probe id: any answer but 401/403, 5xx or no answer means Composio is reachable and takes our key. */
+const PROBE_ID = 'ca_readiness_probe';
+const READINESS_CACHE_MS = 5_000;
+
+const STATE_NAMES = { [CircuitState.Closed]: 'closed', [CircuitState.Open]: 'open', [CircuitState.HalfOpen]: 'half-open', [CircuitState.Isolated]: 'open' } as const;
+const STATE_VALUES = { [CircuitState.Closed]: 0, [CircuitState.Open]: 1, [CircuitState.HalfOpen]: 2, [CircuitState.Isolated]: 1 } as const;
+
+/** Worth another attempt: no answer in time, a network failure, or 429/502/503/504 with at most a short Retry-After. */
+const retryable = (error: unknown): boolean =>
+  error instanceof TaskCancelledError ||
+  (error instanceof ApiError &&
+    (error.code === 'NETWORK_ERROR' || (RETRY_STATUSES.has(error.status) && (error.retryAfterMs ?? 0) <= MAX_RETRY_AFTER_MS)));
+
+/** Composio's Retry-After when it gave one, else jittered exponential backoff. */
+const backoff = new DelegateBackoff<IRetryBackoffContext<unknown>>(({ attempt, result }) => {
+  const retryAfter = 'error' in result && result.error instanceof ApiError ? result.error.retryAfterMs : undefined;
+  return retryAfter ?? Math.floor(Math.random() * Math.min(BACKOFF.maxMs, BACKOFF.baseMs * 2 ** (attempt - 1)));
+});
+
+const retryReason = (error: unknown) =>
+  error instanceof TaskCancelledError ? 'timeout' : error instanceof ApiError && error.code === 'NETWORK_ERROR' ? 'network' : 'status';
+
+/** The Composio client with the server's transport: no client-side retries (the policy retries), bodies capped. */
+function createClient(settings: ComposioSettings): ComposioClient {
+  const { composio } = settings;
+  return createComposioClient({
+    baseUrl: composio.baseUrl,
+    ...(composio.apiKey !== undefined ? { apiKey: composio.apiKey } : {}),
+    apiVersion: composio.apiVersion,
+    // A backstop only: the policy's per-attempt timeout fires first.
+    timeoutMs: composio.timeoutMs,
+    retry: { retries: 0 },
+    fetch: cappedFetch(composio.maxResponseBytes),
+  });
+}
+
+export function createComposio(settings: ComposioSettings, metrics?: Metrics): Composio {
+  const { timeoutMs, retries } = settings.composio;
+  const client = createClient(settings);
+  const checkAccount = accountChecker();
+  const context: Omit<TranslationContext, 'credentialId'> = {
+    timeoutMs,
+    defaultRetryAfterSeconds: settings.upstreamRetryAfterSeconds,
+    retryAfterOpenSeconds: Math.max(1, Math.ceil(settings.breaker.halfOpenAfterMs / 1000)),
+  };
+
+  // One deadline for the whole read. Each attempt gets part of it, so that a retry after a
+  // timed-out attempt still fits.
+  const deadline = timeout(timeoutMs, TimeoutStrategy.Aggressive);
+  const attemptTimeout = timeout(retries > 0 ? Math.ceil(timeoutMs / 2) : timeoutMs, TimeoutStrategy.Aggressive);
+  const retryPolicy = retry(handleWhen(retryable), { maxAttempts: retries, backoff });
+  const breaker = circuitBreaker(handleWhen(isOutage), {
+    halfOpenAfter: settings.breaker.halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(settings.breaker.threshold),
+  });
+  const policy = wrap(deadline, retryPolicy, breaker, attemptTimeout);
+
+  retryPolicy.onRetry((event) => metrics?.composioRetries.inc({ reason: 'error' in event ? retryReason(event.error) : 'status' }));
+  metrics?.circuitState.set(0);
+  breaker.onStateChange((state) => {
+    metrics?.circuitState.set(STATE_VALUES[state]);
+    if (state === CircuitState.Open) metrics?.circuitOpened.inc();
+  });
+
+  /** One read through the policy; every failure leaves as an AppError. */
+  async function read(id: string, requestId: string | undefined): Promise<ConnectedAccount> {
+    try {
+      return await policy.execute(async ({ signal }) =>
+        checkAccount(await client.getConnectedAccount(id, { signal, ...(requestId !== undefined ? { requestId } : {}) })),
+      );
+    } catch (error) {
+      throw translateUpstreamError(error, { ...context, credentialId: id });
+    }
+  }
+
+  const gateway: ComposioGateway = {
+    circuitState: () => STATE_NAMES[breaker.state],
+    async getConnectedAccount(id, { requestId }) {
+      const started = performance.now();
+      let outcome = 'success';
+      try {
+        return await read(id, requestId);
+      } catch (error) {
+        const appError = error as AppError;
+        outcome = appError.details.circuit === 'open' ? 'circuit_open' : appError.code;
+        throw error;
+      } finally {
+        metrics?.composioCalls.inc({ outcome });
+        metrics?.composioDuration.observe({ outcome }, (performance.now() - started) / 1000);
+      }
+    },
+  };
+
+  async function probe(): Promise<ReadinessResult> {
+    try {
+      await read(PROBE_ID, undefined);
+      return { ready: true, checks: { config: 'ok', composio: 'ok' } };
+    } catch (error) {
+      const { code, details } = error as AppError;
+      if (code === 'CREDENTIAL_NOT_FOUND' || code === 'VALIDATION_ERROR') return { ready: true, checks: { config: 'ok', composio: 'ok' } };
+      const composio =
+        code === 'UPSTREAM_AUTH_ERROR'
+          ? 'rejects_key'
+          : details.circuit === 'open'
+            ? 'circuit_open'
+            : code === 'UPSTREAM_TIMEOUT' || details.upstream_status === undefined
+              ? 'unreachable'
+              : 'failing';
+      return { ready: false, checks: { config: 'ok', composio } };
+    }
+  }
+
+  let last: { at: number; result: ReadinessResult } | undefined;
+  let pending: Promise<ReadinessResult> | undefined;
+  async function readiness(now = Date.now()): Promise<ReadinessResult> {
+    // While the circuit is open the server answers 503 at once: not ready, whatever a probe says.
+    if (gateway.circuitState() === 'open') return { ready: false, checks: { config: 'ok', composio: 'circuit_open' } };
+    if (last && now - last.at < READINESS_CACHE_MS) return last.result;
+    pending ??= probe().finally(() => {
+      pending = undefined;
+    });
+    const result = await pending;
+    last = { at: Date.now(), result };
+    return result;
+  }
+
+  return { client, gateway, readiness };
+}

@@ -1,0 +1,48 @@
+/**
+ * What both entry points (main.ts, local.ts) do around startServer: a configuration error exits
+ * 78 (EX_CONFIG) with every problem listed; SIGTERM and SIGINT drain, then exit 0; an uncaught
+ * exception or unhandled rejection is logged and exits 1.
+ */
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startServer, type RunningServer } from './server.js';
+
+export interface ServeOptions {
+  /** Runs before the process exits, on any path (for instance, stops a mock the entry started). */
+  beforeExit?: () => Promise<void>;
+}
+
+export async function serve(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<{ config: Config; running: RunningServer }> {
+  const beforeExit = options.beforeExit ?? (async () => undefined);
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    await beforeExit();
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const running = await startServer(config);
+  const { logger } = running;
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    void running
+      .close()
+      .then(beforeExit)
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  const crash = (what: string) => (error: unknown) => {
+    logger.fatal({ err: error }, what);
+    void beforeExit().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
+  return { config, running };
+}

@@ -1,0 +1,66 @@
+/**
+ * What Node's HTTP parser and its special events answer on their own (a bare 400, 417 or 431,
+ * or a hung-up socket), answered in the envelope instead, and limits that keep slow or idle
+ * clients from holding sockets. Express never sees these requests.
+ */
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { AppError, errorAnswer } from './errors.js';
+import { newRequestId, requestIdOf } from './logging.js';
+
+/** Options of `createServer`: headers over 16 KiB are refused (431). */
+export const HARDENED_SERVER_OPTIONS: ServerOptions = { maxHeaderSize: 16_384 };
+
+/** The last response started on each socket: a parse error after it must not produce a second answer. */
+const lastResponse = new WeakMap<Duplex, ServerResponse>();
+
+/** Writes an error in the envelope straight to a socket Express never sees, and closes it. */
+function answerOnSocket(socket: Duplex, appError: AppError): void {
+  const { status, headers, body } = errorAnswer(appError, newRequestId());
+  const lines = Object.entries({ ...headers, Connection: 'close' }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${lines.join('')}\r\n${body}`);
+}
+
+/** Requests Node's HTTP parser refuses (oversized headers, malformed lines, slow senders) still get the envelope. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const previous = lastResponse.get(socket);
+  const busy = previous !== undefined && (!previous.writableFinished || String(previous.getHeader('Connection')).toLowerCase() === 'close');
+  if (error.code === 'ECONNRESET' || !socket.writable || busy) {
+    socket.destroy();
+    return;
+  }
+  const code =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'REQUEST_HEADERS_TOO_LARGE'
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'REQUEST_TIMEOUT'
+        : 'VALIDATION_ERROR';
+  answerOnSocket(socket, new AppError(code, { systemMessage: code === 'VALIDATION_ERROR' ? 'Malformed HTTP request' : undefined }));
+}
+
+/** An `Expect` other than 100-continue: Node would answer a bare 417; answer 400 in the envelope. */
+function refuseExpectation(req: IncomingMessage, res: ServerResponse): void {
+  lastResponse.set(req.socket, res);
+  const { status, headers, body } = errorAnswer(new AppError('VALIDATION_ERROR', { systemMessage: 'Unsupported Expect header' }), requestIdOf(req));
+  // Set one by one (not through writeHead) so answerClientError can see the Connection: close.
+  for (const [name, value] of Object.entries({ ...headers, Connection: 'close' })) res.setHeader(name, value);
+  res.writeHead(status).end(body);
+}
+
+/** CONNECT and protocol upgrades reach Node's own events, not Express: refuse them in the envelope. */
+function refuseTunnel(_req: IncomingMessage, socket: Duplex): void {
+  answerOnSocket(socket, new AppError('METHOD_NOT_ALLOWED', { systemMessage: 'This server does not tunnel or upgrade connections' }));
+}
+
+/** Installs the envelope answers and the socket time limits on a server made with HARDENED_SERVER_OPTIONS. */
+export function hardenHttpServer(server: Server): void {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => lastResponse.set(req.socket, res));
+  server.on('clientError', answerClientError);
+  server.on('checkExpectation', refuseExpectation);
+  server.on('connect', refuseTunnel);
+  server.on('upgrade', refuseTunnel);
+  // Slow or idle clients must not hold sockets for ever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+}
