@@ -1,22 +1,35 @@
 import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
-import { rateLimit, type Options as RateLimitOptions } from 'express-rate-limit';
+import { rateLimit, type Options as RateLimitOptions, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { requireAdmin, requireRole, type KeyRing } from './auth.js';
+import { ADMIN_ROLE, CONNECTIONS_ROLE, requireRole, type KeyRing } from './auth.js';
+import type { ComposioGateway } from './composio/index.js';
 import type { CredentialsReader } from './credentials-reader.js';
 import { AppError, errorRenderer } from './errors.js';
-import { getAdminCredentials } from './get-admin-credentials.js';
 import { requestLogger } from './logging.js';
 import type { Metrics } from './metrics.js';
-import type { ReadinessResult } from './composio/index.js';
+import { listConnections, setConnectionActive } from './operations/connections.js';
+import { getAdminCredentials, getAdminCredentialsByConnection } from './operations/read-credentials.js';
+import { deleteCredential, registerCredential } from './operations/registry-admin.js';
+import type { Registry } from './registry/registry.js';
 import { bundledSpecPath, docsPath, loadSpec } from './specs.js';
+
+/** Readiness of every dependency; `ready` when the ones the API cannot work without are. */
+export interface ReadinessResult {
+  ready: boolean;
+  checks: Record<string, string>;
+}
 
 export interface AppDependencies {
   logger: Logger;
   keyRing: KeyRing;
+  registry: Registry;
   reader: CredentialsReader;
+  gateway: ComposioGateway;
   readiness: () => Promise<ReadinessResult>;
+  /** Where rate-limit counters live (shared through Redis); in process when absent. */
+  rateLimitStore?: (name: string) => Store;
   metrics: Metrics;
   /** Validate every response against the spec (development and tests); a failure is a 500. */
   validateResponses: boolean;
@@ -24,8 +37,10 @@ export interface AppDependencies {
   trustProxy: boolean | number | string;
 }
 
-export const CREDENTIALS_PATH = '/v1/personal-connectors/admin/credentials';
-/** This API takes no request body; anything larger is refused before it is read. */
+export const API_PATH = '/v1/personal-connectors';
+export const CREDENTIALS_PATH = `${API_PATH}/admin/credentials`;
+export const CONNECTIONS_PATH = `${API_PATH}/connections`;
+/** The largest request body (JSON, registration and toggles); anything larger is refused before it is read. */
 export const MAX_BODY_BYTES = 1024;
 
 /** Refuses request bodies early: by Content-Length, or any chunked body. */
@@ -43,11 +58,11 @@ function recordMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
-      const route = req.route
-        ? `${req.baseUrl}${req.route.path as string}`
-        : req.originalUrl.startsWith(`${CREDENTIALS_PATH}/`)
-          ? `${CREDENTIALS_PATH}/:credential_id`
-          : 'unmatched';
+      // The route template, never the raw path: the matched route, else the spec's path the
+      // validator matched before refusing the request.
+      const matched: unknown = Reflect.get(req, 'openapi'); // set by express-openapi-validator, untyped
+      const specRoute = typeof matched === 'object' && matched !== null && 'expressRoute' in matched ? String(matched.expressRoute) : undefined;
+      const route = req.route ? `${req.baseUrl}${req.route.path as string}` : (specRoute ?? 'unmatched');
       const labels = { route, method: req.method, status: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
@@ -56,7 +71,7 @@ function recordMetrics(metrics: Metrics): RequestHandler {
   };
 }
 
-function limiter(name: string, limit: number, windowMs: number, metrics: Metrics, extra: Partial<RateLimitOptions> = {}): RequestHandler {
+function limiter(name: string, limit: number, windowMs: number, metrics: Metrics, store: AppDependencies['rateLimitStore'], extra: Partial<RateLimitOptions> = {}): RequestHandler {
   return rateLimit({
     windowMs,
     limit,
@@ -66,6 +81,7 @@ function limiter(name: string, limit: number, windowMs: number, metrics: Metrics
     // The library's configuration checks run on every request and log to the console; this
     // configuration is fixed and tested, and proxies are set with TRUST_PROXY.
     validate: false,
+    ...(store && { store: store(name) }),
     handler: (req, _res, next) => {
       metrics.rateLimited.inc({ limit: name });
       // express-rate-limit puts its RateLimitInfo on the request, untyped.
@@ -106,7 +122,8 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/readyz', async (_req, res, next) => {
     const result = await deps.readiness();
     if (!result.ready) {
-      return next(new AppError('UPSTREAM_UNAVAILABLE', { systemMessage: `Not ready: Composio ${result.checks.composio}`, details: { checks: result.checks } }));
+      const failing = Object.entries(result.checks).filter(([, state]) => state !== 'ok' && state !== 'degraded');
+      return next(new AppError('UPSTREAM_UNAVAILABLE', { systemMessage: `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`, details: { checks: result.checks } }));
     }
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready', checks: result.checks });
@@ -117,7 +134,7 @@ export function createApp(deps: AppDependencies): Express {
   });
 
   // Every other route counts against the caller's address, keys or not.
-  app.use(limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics));
+  app.use(limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore));
 
   // The contract itself, public: rendered reference docs and the bundled spec.
   const publicFile = (file: string, type: string, csp?: string): RequestHandler => (_req, res, next) => {
@@ -129,14 +146,18 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/openapi.json', publicFile(bundledSpecPath('aitronos', 'json'), 'json'));
   app.get('/openapi.yaml', publicFile(bundledSpecPath('aitronos', 'yaml'), 'application/yaml'));
 
-  // Authentication first: an unauthenticated caller learns nothing about what is valid.
+  // Authentication first: an unauthenticated caller learns nothing about what is valid. Admin
+  // keys for the credentials and the registry; admin or connections keys for the list and toggle.
+  app.use(`${API_PATH}/admin`, requireRole(deps.keyRing, [ADMIN_ROLE]));
+  app.use(CONNECTIONS_PATH, requireRole(deps.keyRing, [ADMIN_ROLE, CONNECTIONS_ROLE]));
   app.use(
-    CREDENTIALS_PATH,
-    requireAdmin(deps.keyRing),
-    limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, {
+    API_PATH,
+    limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore, {
       keyGenerator: (_req, res) => `key:${res.locals.principal?.name}`,
     }),
   );
+  // Request bodies are JSON; another content type is left unparsed for the validator to refuse (415).
+  app.use(API_PATH, express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' }));
 
   app.use(
     OpenApiValidator.middleware({
@@ -149,7 +170,13 @@ export function createApp(deps: AppDependencies): Express {
   );
 
   const audit = deps.logger.child({ audit: true });
-  app.get(`${CREDENTIALS_PATH}/:credential_id`, getAdminCredentials(deps.reader, audit));
+  const services = { registry: deps.registry, reader: deps.reader, gateway: deps.gateway, audit };
+  app.post(CREDENTIALS_PATH, registerCredential(services));
+  app.get(`${CREDENTIALS_PATH}/by-connection/:connection_id`, getAdminCredentialsByConnection(services));
+  app.get(`${CREDENTIALS_PATH}/:credential_id`, getAdminCredentials(services));
+  app.delete(`${CREDENTIALS_PATH}/:credential_id`, deleteCredential(services));
+  app.get(`${CONNECTIONS_PATH}/:tool_key`, listConnections(services));
+  app.patch(`${CONNECTIONS_PATH}/:credential_id/active`, setConnectionActive(services));
 
   app.use((_req, _res, next) => next(new AppError('ROUTE_NOT_FOUND')));
   app.use(errorRenderer(deps.logger));

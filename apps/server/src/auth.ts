@@ -1,10 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { AppError } from './errors.js';
 import type { ApiKeyEntry } from './config.js';
 
 export const ADMIN_ROLE = 'admin';
+/** Lists and toggles connections (`GET /connections/{tool_key}`, `PATCH …/active`), nothing else. */
+export const CONNECTIONS_ROLE = 'connections';
 
 /** The headers a key may come in; each key is configured for one of them. */
 export const KEY_HEADERS = ['X-API-Key', 'X-Flowplate-Key', 'X-Aitronos-Hub-Key'] as const;
@@ -17,6 +19,14 @@ declare global {
       principal?: Principal;
     }
   }
+}
+
+/** The caller of a route mounted behind requireRole. */
+export function principalOf(res: Pick<Response<unknown>, 'locals'>): Principal {
+  const principal = res.locals.principal;
+  // Behind requireRole a request without a principal never gets here.
+  if (principal === undefined) throw new AppError('AUTHENTICATION_REQUIRED');
+  return principal;
 }
 
 export interface Principal {
@@ -96,5 +106,3 @@ export function requireRole(authenticate: KeyRing, roles: readonly string[]): Re
   };
 }
 
-/** A valid key with the admin role. */
-export const requireAdmin = (authenticate: KeyRing): RequestHandler => requireRole(authenticate, [ADMIN_ROLE]);

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { KEY_HEADERS, type KeyHeader } from './auth.js';
+import { parseSealingKeys } from './shared/sealed.js';
 
 const keyEntry = z
   .object({
@@ -67,6 +69,20 @@ const environment = z
     RATE_LIMIT_PER_ADDRESS: positiveInt(1_200),
     /** Express "trust proxy": hops or addresses whose X-Forwarded-For is believed. Off by default. */
     TRUST_PROXY: z.string().min(1).optional(),
+    /** The registry's PostgreSQL; without it, PGlite in DATA_DIR. */
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'DATABASE_URL must be a postgres:// URL' }).optional(),
+    DATABASE_POOL_SIZE: positiveInt(10),
+    /** PGlite's data directory (`memory://` keeps it in memory). */
+    DATA_DIR: z.string().min(1).default('.data'),
+    REGISTRY_CACHE_TTL_MS: positiveInt(300_000),
+    /** Shared state (cache, single-flight, rate limits) for several instances; in process without it. */
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
+    CACHE_ENCRYPTION_KEY: z.string().min(1).optional(),
+    REDIS_COMMAND_TIMEOUT_MS: positiveInt(250),
+    CACHE_LOCAL_TTL_MS: positiveInt(1_000),
+    CACHE_LAST_GOOD_MAX_MS: positiveInt(3_600_000),
+    /** Serve the last good credentials when Composio fails (marked X-Credentials-Stale). */
+    STALE_IF_ERROR: flag,
   })
   .superRefine((env, ctx) => {
     if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined) {
@@ -92,6 +108,11 @@ export interface Config {
   cache: { ttlMs: number; maxEntries: number; expiryMarginMs: number };
   rateLimit: { windowMs: number; perKey: number; perAddress: number };
   trustProxy: boolean | number | string;
+  registry: { databaseUrl: string | undefined; poolSize: number; dataDir: string; cacheTtlMs: number };
+  /** Shared state through Redis; undefined keeps everything in process. */
+  redis: { url: string; keys: Buffer[]; commandTimeoutMs: number; localTtlMs: number } | undefined;
+  /** Stale-if-error: keep last good credentials (at most lastGoodMaxMs when they have no expiry) and serve them when Composio fails. */
+  staleIfError: { enabled: boolean; lastGoodMaxMs: number };
   upstreamRetryAfterSeconds: number;
   apiKeys: ApiKeyEntry[];
   validateResponses: boolean;
@@ -153,6 +174,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       problems.push('API_KEYS / API_KEYS_FILE: at least one key with the admin role is required when NODE_ENV=production');
     }
   }
+  let cacheKeys: Buffer[] | undefined;
+  if (env.CACHE_ENCRYPTION_KEY !== undefined) {
+    try {
+      cacheKeys = parseSealingKeys(env.CACHE_ENCRYPTION_KEY);
+    } catch (error) {
+      problems.push(`CACHE_ENCRYPTION_KEY: ${(error as Error).message.replace(/^CACHE_ENCRYPTION_KEY /, '')}`);
+    }
+  }
+  if (env.REDIS_URL !== undefined && env.CACHE_ENCRYPTION_KEY === undefined) {
+    if (env.NODE_ENV === 'production') problems.push('CACHE_ENCRYPTION_KEY: required with REDIS_URL when NODE_ENV=production (credentials are sealed before they reach Redis)');
+    // Elsewhere a key for this process alone: entries it seals are unreadable to other processes.
+    else cacheKeys = [randomBytes(32)];
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -172,6 +206,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     cache: { ttlMs: env.CACHE_TTL_MS, maxEntries: env.CACHE_MAX_ENTRIES, expiryMarginMs: env.CACHE_EXPIRY_MARGIN_MS },
     rateLimit: { windowMs: env.RATE_LIMIT_WINDOW_MS, perKey: env.RATE_LIMIT_PER_KEY, perAddress: env.RATE_LIMIT_PER_ADDRESS },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    registry: { databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, dataDir: env.DATA_DIR, cacheTtlMs: env.REGISTRY_CACHE_TTL_MS },
+    redis: env.REDIS_URL === undefined ? undefined : { url: env.REDIS_URL, keys: cacheKeys!, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, localTtlMs: env.CACHE_LOCAL_TTL_MS },
+    staleIfError: { enabled: env.STALE_IF_ERROR ?? true, lastGoodMaxMs: env.CACHE_LAST_GOOD_MAX_MS },
     upstreamRetryAfterSeconds: env.UPSTREAM_RETRY_AFTER_SECONDS,
     apiKeys,
     validateResponses: env.VALIDATE_RESPONSES ?? env.NODE_ENV !== 'production',

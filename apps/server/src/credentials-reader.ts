@@ -1,92 +1,95 @@
 /**
- * Reads credentials: Composio read + mapping, behind an in-memory cache and request coalescing.
+ * Reads the credentials of a vendor connection: Composio read + mapping, behind the credential
+ * store (in process, or shared through Redis; see shared/credential-store.ts).
  *
- * - The cache is an LRU bounded by count, keyed by connected-account id. An entry lives at most
- *   `ttlMs` and never past the credential's `expires_at` minus `expiryMarginMs`; it is purged when
- *   it expires, so no secret outlives its expiry in memory. Only ACTIVE accounts are cached.
- * - `noCache` (the caller's `Cache-Control: no-cache`) skips the cached value and refreshes it.
- * - Concurrent misses for the same id share one Composio read.
+ * - An entry lives at most `ttlMs` and never past the credential's `expires_at` minus
+ *   `expiryMarginMs`. Only ACTIVE accounts are kept.
+ * - `noCache` (the caller's `Cache-Control: no-cache`) skips the kept value and refreshes it.
+ * - Concurrent misses for one account make one Composio read, across instances with Redis.
+ * - Stale-if-error (unless turned off): the last good credentials of an ACTIVE account are kept
+ *   until the credential's own expiry (at most `lastGoodMaxMs` when it has none). When Composio fails
+ *   (5xx, timeout, rate limit, open circuit) they are served instead, marked `stale` with the
+ *   error's code; when there are none, or they have expired, the error stands.
  */
-import { LRUCache } from 'lru-cache';
-import type { ConnectorCredentials } from '@connector-credentials/types';
+import type { ErrorCode } from '@connector-credentials/types';
 import type { ComposioGateway } from './composio/index.js';
+import { AppError } from './errors.js';
 import { mapConnectedAccount } from './map-connected-account.js';
 import type { Metrics } from './metrics.js';
+import type { CredentialStore, StoredCredentials } from './shared/credential-store.js';
 
-export interface CacheOptions {
-  /** Longest life of an entry, in ms; 0 turns the cache off (coalescing stays). */
+export interface ReaderOptions {
+  /** Longest life of a kept entry, in ms; 0 keeps none (coalescing stays). */
   ttlMs: number;
-  maxEntries: number;
   /** An entry ends this long before the credential's own expiry. */
   expiryMarginMs: number;
-  /** Clock, in ms; tests pass a fake one. */
-  now?: () => number;
+  /** How long a read may wait for another's (the Composio deadline). */
+  deadlineMs: number;
+  /** Keep last good credentials (those without an expiry at most `lastGoodMaxMs`) and serve them when Composio fails. */
+  staleIfError: { enabled: boolean; lastGoodMaxMs: number };
+}
+
+export interface ReadResult {
+  credentials: StoredCredentials;
+  /** Set when Composio failed and the last good credentials were served: the failure's code. */
+  stale?: ErrorCode;
 }
 
 export interface CredentialsReader {
-  read(id: string, options: { requestId: string; noCache?: boolean }): Promise<ConnectorCredentials>;
-  /** Entries currently held (for tests and metrics). */
-  size(): number;
+  read(connectionId: string, options: { requestId: string; noCache?: boolean }): Promise<ReadResult>;
+  /** Drops what is kept of a connection (registry deletions and deactivations). */
+  forget(connectionId: string): Promise<void>;
 }
 
-export function createCredentialsReader(gateway: ComposioGateway, options: CacheOptions, metrics?: Metrics): CredentialsReader {
-  const now = options.now ?? (() => performance.now());
-  const cache =
-    options.ttlMs > 0
-      ? new LRUCache<string, ConnectorCredentials>({
-          max: options.maxEntries,
-          ttl: options.ttlMs,
-          ttlAutopurge: true,
-          perf: { now },
-        })
-      : undefined;
-  const inFlight = new Map<string, Promise<ConnectorCredentials>>();
+/** Composio failures for which last good credentials may be served. */
+const STALE_IF: ReadonlySet<ErrorCode> = new Set(['UPSTREAM_ERROR', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']);
 
-  /** How long this credential may be cached, in ms; 0 when it must not be. */
-  function lifetime(credentials: ConnectorCredentials): number {
+const expiryOf = (credentials: StoredCredentials) => (credentials.expires_at === null ? undefined : Date.parse(credentials.expires_at));
+
+export function createCredentialsReader(gateway: ComposioGateway, store: CredentialStore, options: ReaderOptions, metrics?: Metrics): CredentialsReader {
+  /** How long this credential may be kept, in ms; 0 when it must not be. */
+  function lifetime(credentials: StoredCredentials): number {
     if (credentials.status !== 'ACTIVE') return 0;
-    if (credentials.expires_at === null) return options.ttlMs;
-    const untilExpiry = Date.parse(credentials.expires_at) - Date.now() - options.expiryMarginMs;
-    return Math.max(0, Math.min(options.ttlMs, untilExpiry));
+    const expiry = expiryOf(credentials);
+    if (expiry === undefined) return options.ttlMs;
+    return Math.max(0, Math.min(options.ttlMs, expiry - Date.now() - options.expiryMarginMs));
   }
 
-  /** One Composio read, shared by every caller that asks meanwhile: no caller's abort may cancel it (the gateway's deadline bounds it). */
-  function fetchAndStore(id: string, requestId: string): Promise<ConnectorCredentials> {
-    const pending = gateway
-      .getConnectedAccount(id, { requestId })
-      .then((account) => {
-        const credentials = mapConnectedAccount(account);
-        const ttl = cache ? lifetime(credentials) : 0;
-        if (ttl > 0) cache!.set(id, credentials, { ttl });
-        else cache?.delete(id);
-        return credentials;
-      })
-      .finally(() => {
-        if (inFlight.get(id) === pending) inFlight.delete(id);
-      });
-    inFlight.set(id, pending);
-    return pending;
+  async function load(id: string, requestId: string): Promise<StoredCredentials> {
+    const credentials = mapConnectedAccount(await gateway.getConnectedAccount(id, { requestId }));
+    await store.setFresh(id, credentials, options.ttlMs > 0 ? lifetime(credentials) : 0);
+    const { enabled, lastGoodMaxMs } = options.staleIfError;
+    if (enabled && credentials.status === 'ACTIVE') await store.setLastGood(id, credentials, expiryOf(credentials) ?? Date.now() + lastGoodMaxMs);
+    return credentials;
+  }
+
+  async function staleIfError(id: string, error: unknown): Promise<ReadResult> {
+    if (!options.staleIfError.enabled || !(error instanceof AppError) || !STALE_IF.has(error.code)) throw error;
+    const last = await store.getLastGood(id);
+    const expiry = last && expiryOf(last);
+    if (!last || (expiry !== undefined && expiry <= Date.now())) throw error;
+    metrics?.staleServed.inc({ reason: error.code });
+    return { credentials: last, stale: error.code };
   }
 
   return {
-    size: () => cache?.size ?? 0,
     async read(id, { requestId, noCache }) {
-      if (noCache) {
-        metrics?.cacheLookups.inc({ result: 'bypass' });
-        return fetchAndStore(id, requestId);
+      try {
+        if (noCache) {
+          metrics?.cacheLookups.inc({ result: 'bypass' });
+          return { credentials: await load(id, requestId) };
+        }
+        const kept = await store.getFresh(id);
+        if (kept !== undefined) {
+          metrics?.cacheLookups.inc({ result: 'hit' });
+          return { credentials: kept };
+        }
+        metrics?.cacheLookups.inc({ result: 'miss' });
+        return { credentials: await store.singleFlight(id, options.deadlineMs, () => load(id, requestId)) };
+      } catch (error) {
+        return staleIfError(id, error);
       }
-      const cached = cache?.get(id);
-      if (cached !== undefined) {
-        metrics?.cacheLookups.inc({ result: 'hit' });
-        return cached;
-      }
-      metrics?.cacheLookups.inc({ result: 'miss' });
-      const shared = inFlight.get(id);
-      if (shared) {
-        metrics?.coalesced.inc();
-        return shared;
-      }
-      return fetchAndStore(id, requestId);
     },
+    forget: (id) => store.forget(id),
   };
 }

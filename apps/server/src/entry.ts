@@ -4,11 +4,13 @@
  * exception or unhandled rejection is logged and exits 1.
  */
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startServer, type RunningServer } from './server.js';
+import { startServer, type RunningServer, type StartOptions } from './server.js';
 
 export interface ServeOptions {
   /** Runs before the process exits, on any path (for instance, stops a mock the entry started). */
   beforeExit?: () => Promise<void>;
+  /** Passed to startServer. */
+  start?: StartOptions;
 }
 
 export async function serve(env: NodeJS.ProcessEnv, options: ServeOptions = {}): Promise<{ config: Config; running: RunningServer }> {
@@ -24,7 +26,7 @@ export async function serve(env: NodeJS.ProcessEnv, options: ServeOptions = {}):
     }
     throw error;
   }
-  const running = await startServer(config);
+  const running = await startServer(config, options.start);
   const { logger } = running;
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down: draining in-flight requests');

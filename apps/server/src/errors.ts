@@ -15,10 +15,13 @@ export const ERROR_KINDS: Record<ErrorCode, ErrorKind> = {
   INVALID_API_KEY: { status: 401, type: 'authentication_error', message: 'The API key is invalid.' },
   INSUFFICIENT_PERMISSIONS: { status: 403, type: 'authorization_error', message: 'You do not have permission to access this resource.' },
   CREDENTIAL_NOT_FOUND: { status: 404, type: 'not_found_error', message: 'Credential not found.' },
+  CONNECTION_NOT_FOUND: { status: 404, type: 'not_found_error', message: 'Connection not found.' },
+  CREDENTIAL_ALREADY_REGISTERED: { status: 409, type: 'conflict_error', message: 'This connection is already registered.' },
   ROUTE_NOT_FOUND: { status: 404, type: 'not_found_error', message: 'No such endpoint.' },
   METHOD_NOT_ALLOWED: { status: 405, type: 'invalid_request_error', message: 'This endpoint does not support the method.' },
   REQUEST_TIMEOUT: { status: 408, type: 'invalid_request_error', message: 'The request was not received in time.' },
   PAYLOAD_TOO_LARGE: { status: 413, type: 'invalid_request_error', message: 'The request is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error', message: 'The request body must be JSON.' },
   REQUEST_HEADERS_TOO_LARGE: { status: 431, type: 'invalid_request_error', message: 'The request headers are too large.' },
   RATE_LIMIT_EXCEEDED: { status: 429, type: 'rate_limit_error', message: 'Too many requests. Retry later.' },
   INTERNAL_ERROR: { status: 500, type: 'server_error', message: 'An unexpected error occurred.' },
@@ -96,6 +99,7 @@ export function toAppError(error: unknown): AppError {
   if (status === 404) return new AppError('ROUTE_NOT_FOUND', { systemMessage: 'No operation of the spec matches this path', cause: error });
   if (status === 405) return new AppError('METHOD_NOT_ALLOWED', { systemMessage: 'The spec defines no such method on this path', cause: error });
   if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', { systemMessage: 'The request exceeds the size limit', cause: error });
+  if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', { systemMessage: 'Request bodies must be application/json', cause: error });
   return new AppError('INTERNAL_ERROR', { systemMessage: 'Unexpected error; see the server log for this trace id', cause: error });
 }
 

@@ -166,7 +166,10 @@ function secretFieldsOf(scheme: string | null, val: VendorObject): ReadonlyArray
   return known ?? Object.keys(val).filter((field) => !NOT_SECRET.has(field)).map((field) => [field, field] as const);
 }
 
-export function mapConnectedAccount(account: ConnectedAccount): ConnectorCredentials {
+/** The mapped credentials: everything but `credential_id`, which comes from the registry. */
+export type MappedCredentials = Omit<ConnectorCredentials, 'credential_id'>;
+
+export function mapConnectedAccount(account: ConnectedAccount): MappedCredentials {
   const { state, toolkit } = account;
   const authConfig = account.auth_config;
   // Each variant of the state union carries its scheme and a `val` object of its own shape; the
@@ -175,7 +178,10 @@ export function mapConnectedAccount(account: ConnectedAccount): ConnectorCredent
   const params: VendorObject = isRecord(account.params) ? account.params : {};
 
   const scheme = (typeof state?.authScheme === 'string' && state.authScheme) || str(authConfig?.auth_scheme) || null;
-  const usable = typeof val.status === 'string' && USABLE_STATES.has(val.status);
+  const status = normalizeStatus(account.status);
+  // A revoked account's secrets are never handed out, whatever the vendor still sends.
+  const revoked = status === 'REVOKED';
+  const usable = !revoked && typeof val.status === 'string' && USABLE_STATES.has(val.status);
   const credentials: CredentialSecrets = {};
   const consumed = new Set<string>(MAPPED_FIELDS);
   for (const [from, to] of secretFieldsOf(scheme, val)) {
@@ -195,11 +201,11 @@ export function mapConnectedAccount(account: ConnectedAccount): ConnectorCredent
   const expiresIn = normalizeExpiresIn(val.expires_in);
   const derivedExpiry =
     updatedAt !== null && expiresIn !== null && expiresIn > 0 ? toIsoOrNull(Date.parse(updatedAt) + expiresIn * 1000) : null;
-  const extraHeaders = stringMap(firstRecord(val.headers, params.headers));
+  const extraHeaders = revoked ? {} : stringMap(firstRecord(val.headers, params.headers));
 
   return {
     connection_id: String(account.id ?? ''),
-    status: normalizeStatus(account.status),
+    status,
     app_name: str(toolkit?.slug),
     auth_scheme: scheme,
     credentials,
@@ -211,17 +217,10 @@ export function mapConnectedAccount(account: ConnectedAccount): ConnectorCredent
     base_url: str(val.base_url),
     test_request_endpoint: str(account.test_request_endpoint),
     callback_url: str(val.callback_url) ?? str(val.callbackUrl),
-    id_token: idToken,
-    code_verifier: str(val.code_verifier),
+    id_token: revoked ? null : idToken,
+    code_verifier: revoked ? null : str(val.code_verifier),
     extra_headers: extraHeaders,
-    query_params: stringMap(
-      firstRecord(
-        val.query_params,
-        val.queryParams,
-        params.query_params,
-        params.queryParams,
-      ),
-    ),
+    query_params: revoked ? {} : stringMap(firstRecord(val.query_params, val.queryParams, params.query_params, params.queryParams)),
     extra_data: extraData,
     expires_at: toIsoTimestamp(val.expires_at) ?? toIsoTimestamp(val.expired_at) ?? derivedExpiry,
     created_at: toIsoTimestamp(account.created_at),

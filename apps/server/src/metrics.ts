@@ -16,6 +16,9 @@ export function createMetrics() {
     circuitOpened: new Counter({ name: 'composio_circuit_opened_total', help: 'Times the circuit towards Composio opened.', registers: [registry] }),
     cacheLookups: new Counter({ name: 'credentials_cache_lookups_total', help: 'Credentials cache lookups, by result (hit, miss, bypass).', labelNames: ['result'], registers: [registry] }),
     coalesced: new Counter({ name: 'credentials_coalesced_total', help: 'Requests that shared a Composio read already in flight for the same id.', registers: [registry] }),
+    registryQueries: new Counter({ name: 'registry_queries_total', help: 'Queries sent to the registry database.', registers: [registry] }),
+    sharedStateFallbacks: new Counter({ name: 'shared_state_fallbacks_total', help: 'Redis calls that failed or were skipped (Redis slow or down), by operation; the in-process path was used.', labelNames: ['operation'], registers: [registry] }),
+    staleServed: new Counter({ name: 'credentials_stale_served_total', help: 'Reads answered with last good credentials because Composio failed, by failure.', labelNames: ['reason'], registers: [registry] }),
     rateLimited: new Counter({ name: 'rate_limited_total', help: 'Requests refused by a rate limit, by limit.', labelNames: ['limit'], registers: [registry] }),
   };
 }

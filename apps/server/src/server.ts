@@ -11,6 +11,10 @@ import type { Config } from './config.js';
 import { HARDENED_SERVER_OPTIONS, hardenHttpServer } from './http-hardening.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
+import { openDatabase } from './registry/database.js';
+import { createRegistry, type Registry } from './registry/registry.js';
+import { createMemoryStore, createRedisStore, type CredentialStore } from './shared/credential-store.js';
+import { createFallbackRateLimitStore } from './shared/rate-limit-store.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -26,9 +30,14 @@ export interface RunningServer {
   port: number;
   server: Server;
   logger: Logger;
-  /** Stops accepting connections, lets in-flight requests finish (up to the shutdown timeout), then resolves. */
+  /** The credential registry (the local entry point registers the mock's accounts through it). */
+  registry: Registry;
+  /** Stops accepting connections, lets in-flight requests finish (up to the shutdown timeout), closes the database and Redis, then resolves. */
   close(): Promise<void>;
 }
+
+/** Prefix of every key this server writes to Redis. */
+const REDIS_PREFIX = 'cc:';
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -36,15 +45,54 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const composio = createComposio(config, metrics);
   options.configureComposio?.(composio.client);
 
+  const fallback = (operation: string) => metrics.sharedStateFallbacks.inc({ operation });
+  const redis = config.redis;
+  const shared = redis && createRedisStore({ ...redis, prefix: REDIS_PREFIX, maxLocalEntries: config.cache.maxEntries, onFallback: fallback, onCoalesced: () => metrics.coalesced.inc() });
+  const store: CredentialStore = shared || createMemoryStore({ maxEntries: config.cache.maxEntries, onCoalesced: () => metrics.coalesced.inc() });
+  const reader = createCredentialsReader(
+    composio.gateway,
+    store,
+    { ttlMs: config.cache.ttlMs, expiryMarginMs: config.cache.expiryMarginMs, deadlineMs: config.composio.timeoutMs, staleIfError: config.staleIfError },
+    metrics,
+  );
+  const { registry: registrySettings } = config;
+  if (!registrySettings.databaseUrl && config.env === 'production') {
+    logger.warn({ data_dir: registrySettings.dataDir }, 'registry on PGlite in DATA_DIR: set DATABASE_URL (PostgreSQL) to run more than one instance');
+  }
+  const database = await openDatabase({
+    ...(registrySettings.databaseUrl ? { url: registrySettings.databaseUrl } : { dataDir: registrySettings.dataDir }),
+    poolSize: registrySettings.poolSize,
+    onQuery: () => metrics.registryQueries.inc(),
+  });
+  const registry = await createRegistry(database, {
+    ttlMs: registrySettings.cacheTtlMs,
+    // Another instance deleted or turned off a credential: drop what this one keeps of it.
+    onRemoteChange: (_id, connectionId) => void reader.forget(connectionId),
+  });
+
+  async function readiness() {
+    const upstream = await composio.readiness();
+    const checks: Record<string, string> = { ...upstream.checks, database: 'ok', ...(redis ? { redis: store.health() } : {}) };
+    try {
+      await database.ping();
+    } catch {
+      checks.database = 'unreachable';
+    }
+    return { ready: upstream.ready && checks.database === 'ok', checks };
+  }
+
   const app = createApp({
     logger,
     keyRing: createKeyRing(config.apiKeys),
-    reader: createCredentialsReader(composio.gateway, config.cache, metrics),
-    readiness: () => composio.readiness(),
+    registry,
+    reader,
+    gateway: composio.gateway,
+    readiness,
     metrics,
     validateResponses: config.validateResponses,
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
+    ...(shared && { rateLimitStore: (name: string) => createFallbackRateLimitStore(shared.client, `${REDIS_PREFIX}ratelimit:${name}:`, fallback) }),
   });
 
   const server = createServer(HARDENED_SERVER_OPTIONS, app);
@@ -59,7 +107,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ url, env: config.env, composio: config.composio.baseUrl, keys: config.apiKeys.length, validate_responses: config.validateResponses }, 'listening');
+  logger.info(
+    { url, env: config.env, composio: config.composio.baseUrl, keys: config.apiKeys.length, validate_responses: config.validateResponses, registry: database.kind, shared_state: redis ? 'redis' : 'in process' },
+    'listening',
+  );
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -68,10 +119,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        resolve();
+        void Promise.allSettled([registry.close(), store.close()]).then(() => resolve());
       });
       server.closeIdleConnections();
     }));
 
-  return { url, port, server, logger, close };
+  return { url, port, server, logger, registry, close };
 }

@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config.js';
 import { API_KEYS_JSON, COMPOSIO_TEST_KEY, KEYS, preferFromCredentialId, startTestServer, type TestServer } from './helpers.js';
 
 const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
-const path = '/v1/personal-connectors/admin/credentials';
+const path = '/v1/personal-connectors/admin/credentials/by-connection';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -53,7 +53,7 @@ describe('rate limits', () => {
     expect(body.error.code).toBe('RATE_LIMIT_EXCEEDED');
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(body.error.details.retry_after_seconds).toBe(Number(last!.headers.get('retry-after')));
-    expect(aitronos.validateResponse('get', `${path}/{credential_id}`, 429, body).errors).toEqual([]);
+    expect(aitronos.validateResponse('get', `${path}/{connection_id}`, 429, body).errors).toEqual([]);
     // Another key is not affected.
     expect((await fetch(`${server.running.url}${path}/scenario--api_key`, { headers: { 'X-Flowplate-Key': KEYS.adminFlowplate.key } })).status).toBe(200);
   });
@@ -81,14 +81,14 @@ describe('security headers and limits', () => {
     const response = await raw(`GET ${path}/ca_1 HTTP/1.1\r\nHost: x\r\nX-API-Key: ${KEYS.adminApi.key}\r\nContent-Length: 100000000\r\n\r\n`);
     expect(response.status).toBe(413);
     expect((JSON.parse(response.body) as ErrorEnvelope).error.code).toBe('PAYLOAD_TOO_LARGE');
-    expect(aitronos.validateResponse('get', `${path}/{credential_id}`, 413, JSON.parse(response.body)).errors).toEqual([]);
+    expect(aitronos.validateResponse('get', `${path}/{connection_id}`, 413, JSON.parse(response.body)).errors).toEqual([]);
   });
 
   it('answers oversized headers with 431 in the envelope', async () => {
     const response = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(response.status).toBe(431);
     expect((JSON.parse(response.body) as ErrorEnvelope).error.code).toBe('REQUEST_HEADERS_TOO_LARGE');
-    expect(aitronos.validateResponse('get', `${path}/{credential_id}`, 431, JSON.parse(response.body)).errors).toEqual([]);
+    expect(aitronos.validateResponse('get', `${path}/{connection_id}`, 431, JSON.parse(response.body)).errors).toEqual([]);
   });
 
   it('answers a malformed request with 400 in the envelope', async () => {
@@ -112,7 +112,7 @@ describe('/metrics', () => {
     const response = await fetch(`${server.running.url}/metrics`, { headers: { 'X-API-Key': KEYS.adminApi.key } });
     expect(response.status).toBe(200);
     const text = await response.text();
-    expect(text).toMatch(/http_requests_total\{route="\/v1\/personal-connectors\/admin\/credentials\/:credential_id",method="GET",status="200"\} \d+/);
+    expect(text).toMatch(/http_requests_total\{route="\/v1\/personal-connectors\/admin\/credentials\/by-connection\/:connection_id",method="GET",status="200"\} \d+/);
     expect(text).toMatch(/rate_limited_total\{limit="per-key"\} 1/);
   });
 });

@@ -21,7 +21,7 @@ beforeEach(() => {
 });
 
 const get = (id: string, headers: Record<string, string> = {}) =>
-  fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/${id}`, { headers: { 'X-API-Key': KEYS.adminApi.key, ...headers } });
+  fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/${id}`, { headers: { 'X-API-Key': KEYS.adminApi.key, ...headers } });
 
 describe('through HTTP', () => {
   it('100 simultaneous requests for one id -> exactly 1 Composio call, 100 identical answers', async () => {

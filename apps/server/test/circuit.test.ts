@@ -23,7 +23,7 @@ afterAll(async () => {
 
 const get = async () => {
   const started = performance.now();
-  const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/ca_Sg8kEy2Wq4Zt`, { headers: { 'X-API-Key': KEYS.adminApi.key } });
+  const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/ca_Sg8kEy2Wq4Zt`, { headers: { 'X-API-Key': KEYS.adminApi.key } });
   return { response, body: (await response.json()) as ErrorEnvelope, elapsed: performance.now() - started };
 };
 const readyz = async () => (await fetch(`${server.running.url}/readyz`)).status;

@@ -43,7 +43,7 @@ describe('configuration', () => {
   it('reads keys from API_KEYS_FILE', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'keys-')), 'keys.json');
     writeFileSync(file, API_KEYS_JSON);
-    expect(loadConfig({ ...base, API_KEYS_FILE: file }).apiKeys).toHaveLength(6);
+    expect(loadConfig({ ...base, API_KEYS_FILE: file }).apiKeys).toHaveLength(7);
     expect(problems({ ...base, API_KEYS_FILE: `${file}.missing` })[0]).toMatch(/cannot read .*ENOENT/);
     expect(problems({ ...base, API_KEYS_FILE: file, API_KEYS: API_KEYS_JSON })[0]).toMatch(/not both/);
   });

@@ -10,10 +10,16 @@ import { KEYS, preferFromCredentialId, startTestServer, type TestServer } from '
 
 const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
 const composio = createSpecValidator(openapiBundlePath('composio'));
-const PATH = '/v1/personal-connectors/admin/credentials/{credential_id}';
+const PATH = '/v1/personal-connectors/admin/credentials/by-connection/{connection_id}';
 const composioPath = '/api/v3/connected_accounts/{nanoid}';
 const scenarios = composio.responseExamples().filter((e) => e.path === composioPath && e.status === '200').map((e) => e.name);
-const expected = new Map(aitronos.responseExamples().filter((e) => e.status === '200').map((e) => [e.name, e.value]));
+// Read by connection id, the connections are not registered: `credential_id` is null.
+const expected = new Map(
+  aitronos
+    .responseExamples()
+    .filter((e) => e.path === '/v1/personal-connectors/admin/credentials/{credential_id}' && e.status === '200')
+    .map((e) => [e.name, { ...(e.value as object), credential_id: null }]),
+);
 
 let server: TestServer;
 beforeAll(async () => {
@@ -23,7 +29,7 @@ afterAll(() => server.close());
 
 /** Calls the server raw, so every status and header can be checked against the spec. */
 async function call(id: string, headers: Record<string, string> = { 'X-API-Key': KEYS.adminApi.key }) {
-  const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/${id}`, { headers });
+  const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/${id}`, { headers });
   const body: unknown = await response.json();
   const check = aitronos.validateResponse('get', PATH, response.status, body);
   expect(check.errors, `response ${response.status} breaks the spec`).toEqual([]);
@@ -37,7 +43,7 @@ describe('one test per Composio example scenario', () => {
   });
 
   it.each(scenarios)('%s: 200, mapped as the Aitronos example of the same name, no-store', async (name) => {
-    const data = await server.admin.getAdminCredentials(`scenario--${name}`);
+    const data = await server.admin.getAdminCredentialsByConnection(`scenario--${name}`);
     expect(data).toEqual(expected.get(name));
     const { response } = await call(`scenario--${name}`);
     expect(response.status).toBe(200);
@@ -49,7 +55,7 @@ describe('one test per Composio example scenario', () => {
 
 describe('Composio error outcomes', () => {
   it.each([
-    [404, 404, 'CREDENTIAL_NOT_FOUND'],
+    [404, 404, 'CONNECTION_NOT_FOUND'],
     [400, 400, 'VALIDATION_ERROR'],
     [401, 502, 'UPSTREAM_AUTH_ERROR'],
     [403, 502, 'UPSTREAM_AUTH_ERROR'],
@@ -71,11 +77,11 @@ describe('Composio error outcomes', () => {
   });
 
   it('the typed client sees the same error with its trace id', async () => {
-    const error = (await server.admin.getAdminCredentials('status--404', { requestId: 'trace-abc' }).catch((e: unknown) => e)) as ApiError<ErrorEnvelope>;
+    const error = (await server.admin.getAdminCredentialsByConnection('status--404', { requestId: 'trace-abc' }).catch((e: unknown) => e)) as ApiError<ErrorEnvelope>;
     expect(error).toBeInstanceOf(ApiError);
-    expect(error.code).toBe('CREDENTIAL_NOT_FOUND');
+    expect(error.code).toBe('CONNECTION_NOT_FOUND');
     expect(error.traceId).toBe('trace-abc');
-    expect(error.details).toEqual({ credential_id: 'status--404' });
+    expect(error.details).toEqual({ connection_id: 'status--404' });
   });
 });
 
@@ -122,7 +128,7 @@ describe('auth matrix: three headers x missing / unknown / wrong kind / not admi
   it('works through the typed client with each kind of key', async () => {
     for (const key of [{ apiKey: KEYS.adminApi.key }, { flowplateKey: KEYS.adminFlowplate.key }, { hubKey: KEYS.adminHub.key }]) {
       const client = createAitronosClient({ baseUrl: server.running.url, ...key });
-      await expect(client.getAdminCredentials('scenario--basic')).resolves.toEqual(expected.get('basic'));
+      await expect(client.getAdminCredentialsByConnection('scenario--basic')).resolves.toEqual(expected.get('basic'));
     }
   });
 });
@@ -130,10 +136,12 @@ describe('auth matrix: three headers x missing / unknown / wrong kind / not admi
 describe('routes and the envelope', () => {
   it.each([
     ['GET', '/v1/unknown', 404, 'ROUTE_NOT_FOUND'],
-    ['POST', '/v1/personal-connectors/admin/credentials/ca_1', 405, 'METHOD_NOT_ALLOWED'],
-    ['DELETE', '/v1/personal-connectors/admin/credentials/ca_1', 405, 'METHOD_NOT_ALLOWED'],
-    ['GET', '/v1/personal-connectors/admin/credentials/ca_1?debug=1', 400, 'VALIDATION_ERROR'],
-    ['GET', `/v1/personal-connectors/admin/credentials/${'a'.repeat(129)}`, 400, 'VALIDATION_ERROR'],
+    ['POST', '/v1/personal-connectors/admin/credentials/by-connection/ca_1', 405, 'METHOD_NOT_ALLOWED'],
+    ['DELETE', '/v1/personal-connectors/admin/credentials/by-connection/ca_1', 405, 'METHOD_NOT_ALLOWED'],
+    ['PUT', '/v1/personal-connectors/admin/credentials/tcred_0000000000000000abcd', 405, 'METHOD_NOT_ALLOWED'],
+    ['GET', '/v1/personal-connectors/admin/credentials/ca_1', 400, 'VALIDATION_ERROR'],
+    ['GET', '/v1/personal-connectors/admin/credentials/by-connection/ca_1?debug=1', 400, 'VALIDATION_ERROR'],
+    ['GET', `/v1/personal-connectors/admin/credentials/by-connection/${'a'.repeat(129)}`, 400, 'VALIDATION_ERROR'],
   ])('%s %s -> %i %s', async (method, path, status, code) => {
     const response = await fetch(`${server.running.url}${path}`, { method, headers: { 'X-API-Key': KEYS.adminApi.key } });
     const body = (await response.json()) as ErrorEnvelope;
@@ -157,6 +165,6 @@ describe('routes and the envelope', () => {
     expect((await fetch(`${server.running.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${server.running.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { config: 'ok', composio: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { config: 'ok', composio: 'ok', database: 'ok' } });
   });
 });

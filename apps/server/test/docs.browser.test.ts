@@ -48,10 +48,10 @@ describe('/docs in a real browser', () => {
   it('renders the operation, its path and its parameters', async () => {
     await page.getByText('Admin credentials', { exact: true }).first().click();
     await page.locator('a[href="#/admin-credentials/getadmincredentials"]').first().click();
-    await page.getByRole('heading', { name: 'Get the credentials of a connected account (admin only)' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('heading', { name: 'Get the credentials of a registered credential (admin only)' }).waitFor({ timeout: 20_000 });
     const text = await page.locator('body').innerText();
     expect(text).toContain('/v1/personal-connectors/admin/credentials/{credential_id}');
-    expect(text).toMatch(/credential_id\s+string, \[ 1 \.\. 128 \] characters/);
+    expect(text).toMatch(/credential_id\s+string, \[ 22 \.\. 128 \] characters\s+\(CredentialId\)\s+\^tcred_/);
     expect(text).toMatch(/X-Request-Id\s+string/);
   });
 
@@ -87,7 +87,7 @@ describe('/docs in a real browser', () => {
     const other = await browser.newPage();
     await other.goto(`${inject('composioMockUrl')}/healthz-page-of-another-origin`);
     const result = await other.evaluate(async (mock) => {
-      const response = await fetch(`${mock}/v1/personal-connectors/admin/credentials/ca_1`, {
+      const response = await fetch(`${mock}/v1/personal-connectors/admin/credentials/tcred_7Hq2LmX9pR4vN8sK3dWz`, {
         headers: { 'X-API-Key': 'any', Prefer: 'example=api_key' },
       });
       return { status: response.status, body: (await response.json()) as { connection_id: string } };

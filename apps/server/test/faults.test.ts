@@ -42,10 +42,10 @@ beforeEach(() => {
 
 async function get(id = 'ca_Fd5bAsIc7Mn1') {
   const started = performance.now();
-  const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/${id}`, { headers: { 'X-API-Key': KEYS.adminApi.key } });
+  const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/${id}`, { headers: { 'X-API-Key': KEYS.adminApi.key } });
   const text = await response.text();
   const body = JSON.parse(text) as ErrorEnvelope;
-  expect(aitronos.validateResponse('get', '/v1/personal-connectors/admin/credentials/{credential_id}', response.status, body).errors).toEqual([]);
+  expect(aitronos.validateResponse('get', '/v1/personal-connectors/admin/credentials/by-connection/{connection_id}', response.status, body).errors).toEqual([]);
   expect(text).not.toContain('upstream-secret');
   expect(text).not.toContain(COMPOSIO_TEST_KEY);
   return { response, body, elapsed: performance.now() - started };

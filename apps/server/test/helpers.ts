@@ -13,6 +13,7 @@ export const KEYS = {
   readerApi: { name: 'reader-api', header: 'X-API-Key', key: 'test-reader-api-key-1a2b', roles: ['reader'] },
   readerFlowplate: { name: 'reader-flowplate', header: 'X-Flowplate-Key', key: 'test-reader-flowplate-key-3c4d', roles: ['reader'] },
   readerHub: { name: 'reader-hub', header: 'X-Aitronos-Hub-Key', key: 'test-reader-hub-key-5e6f', roles: [] },
+  connectionsApi: { name: 'connections-api', header: 'X-API-Key', key: 'test-connections-api-key-7a8b', roles: ['connections'] },
 } as const;
 
 export const COMPOSIO_TEST_KEY = 'composio-test-key-a8f3e1';
@@ -65,6 +66,10 @@ export async function startTestServer(options: {
     BREAKER_THRESHOLD: '1000000',
     // They also change the stand-in's answer for one id from test to test: no cache (it has a suite too).
     CACHE_TTL_MS: '0',
+    // The registry in memory, new for every server (suites that need PostgreSQL say so).
+    DATA_DIR: 'memory://',
+    // Fault suites expect each failure to show; stale-if-error has tests of its own.
+    STALE_IF_ERROR: 'false',
     ...options.env,
   });
   const logs = new LogCapture();

@@ -20,16 +20,16 @@ beforeAll(async () => {
   server = await startTestServer({ composioBaseUrl: inject('composioMockUrl'), configureComposio: preferFromCredentialId });
   for (const e of examples) {
     for (const key of Object.values(KEYS)) {
-      await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/scenario--${e.name}?access_token=${fixtureSecrets[0]}`, {
+      await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/scenario--${e.name}?access_token=${fixtureSecrets[0]}`, {
         headers: { [key.header]: key.key },
       });
-      await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/scenario--${e.name}`, { headers: { [key.header]: key.key } });
+      await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/scenario--${e.name}`, { headers: { [key.header]: key.key } });
     }
   }
   for (const status of [401, 404, 429, 500]) {
-    await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/status--${status}`, { headers: { 'X-API-Key': KEYS.adminApi.key } });
+    await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/status--${status}`, { headers: { 'X-API-Key': KEYS.adminApi.key } });
   }
-  await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/ca_1`, { headers: { 'X-API-Key': 'a-wrong-key-that-is-secret-too' } });
+  await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/ca_1`, { headers: { 'X-API-Key': 'a-wrong-key-that-is-secret-too' } });
 });
 afterAll(() => server.close());
 
@@ -46,16 +46,17 @@ describe('logs', () => {
     }
   });
 
-  it('have one audit line per credential read, with key name, credential id, outcome and trace id', () => {
+  it('have one audit line per credential read, with key name, credential and connection ids, outcome and trace id', () => {
     const audits = server.logs.records().filter((r) => r.audit === true);
     // Only admin keys reach the handler, and the requests with a query string are refused before it.
     const reads = examples.length * 3 + 4;
     expect(audits).toHaveLength(reads);
     for (const line of audits) {
-      expect(line).toMatchObject({ event: 'credential_read', key_name: expect.stringMatching(/^admin-/), credential_id: expect.any(String) });
+      // Read by connection id, and not registered: the credential id is null.
+      expect(line).toMatchObject({ event: 'credential_read', key_name: expect.stringMatching(/^admin-/), credential_id: null, connection_id: expect.any(String) });
       expect(line.trace_id).toEqual(expect.any(String));
     }
     const outcomes = new Set(audits.map((a) => a.outcome));
-    expect(outcomes).toEqual(new Set(['success', 'UPSTREAM_AUTH_ERROR', 'CREDENTIAL_NOT_FOUND', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_ERROR']));
+    expect(outcomes).toEqual(new Set(['success', 'UPSTREAM_AUTH_ERROR', 'CONNECTION_NOT_FOUND', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_ERROR']));
   });
 });

@@ -13,12 +13,22 @@ import {
 const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
 const composio = createSpecValidator(openapiBundlePath('composio'));
 const composioExamples = composio.responseExamples().filter((e) => e.status === '200' && e.path === '/api/v3/connected_accounts/{nanoid}');
-const aitronosExamples = new Map(aitronos.responseExamples().filter((e) => e.status === '200').map((e) => [e.name, e.value]));
+/** The Aitronos examples of a credentials read, less `credential_id` (the registry's, not the mapper's). */
+const aitronosExamples = new Map(
+  aitronos
+    .responseExamples()
+    .filter((e) => e.status === '200' && e.path === '/v1/personal-connectors/admin/credentials/{credential_id}')
+    .map((e) => {
+      const { credential_id: _registryId, ...mapped } = e.value as Record<string, unknown>;
+      return [e.name, mapped];
+    }),
+);
 
 const base: ConnectedAccount = composioExamples.find((e) => e.name === 'oauth2_active')!.value as ConnectedAccount;
 const withState = (authScheme: string, val: Record<string, unknown>, extra: Partial<ConnectedAccount> = {}): ConnectedAccount =>
   ({ ...base, ...extra, state: { authScheme, val } }) as ConnectedAccount;
-const valid = (value: unknown) => aitronos.validateSchema('ConnectorCredentials', value).errors;
+/** Schema errors of a mapped value, answered as an unregistered connection's credentials. */
+const valid = (value: object) => aitronos.validateSchema('ConnectorCredentials', { credential_id: null, ...value }).errors;
 
 describe('mapConnectedAccount on the spec examples', () => {
   it.each(composioExamples.map((e) => [e.name, e.value] as const))(

@@ -53,7 +53,7 @@ describe('the server process', () => {
       API_KEYS: API_KEYS_JSON,
     });
     await waitFor(() => proc.output().includes('"msg":"listening"'));
-    const url = `http://127.0.0.1:${port}/v1/personal-connectors/admin/credentials/ca_Sg8kEy2Wq4Zt`;
+    const url = `http://127.0.0.1:${port}/v1/personal-connectors/admin/credentials/by-connection/ca_Sg8kEy2Wq4Zt`;
     const inFlight = fetch(url, { headers: { 'X-API-Key': KEYS.adminApi.key } });
     await waitFor(() => upstream.requests.length > 0);
     proc.child.kill('SIGTERM');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSealer, parseKeys } from '../src/shared/sealed.js';
+import { createSealer, parseSealingKeys } from '../src/shared/sealed.js';
 
 const key = () => randomBytes(32);
 
@@ -41,9 +41,9 @@ describe('sealing of values kept in Redis', () => {
 
   it('parses a comma-separated list of base64 32-byte keys and refuses anything else', () => {
     const [a, b] = [key(), key()];
-    expect(parseKeys(`${a.toString('base64')}, ${b.toString('base64')}`)).toEqual([a, b]);
-    expect(() => parseKeys('')).toThrow(/32 bytes/);
-    expect(() => parseKeys(randomBytes(16).toString('base64'))).toThrow(/32 bytes/);
-    expect(() => parseKeys('not base64 at all!!')).toThrow(/32 bytes/);
+    expect(parseSealingKeys(`${a.toString('base64')}, ${b.toString('base64')}`)).toEqual([a, b]);
+    expect(() => parseSealingKeys('')).toThrow(/32 bytes/);
+    expect(() => parseSealingKeys(randomBytes(16).toString('base64'))).toThrow(/32 bytes/);
+    expect(() => parseSealingKeys('not base64 at all!!')).toThrow(/32 bytes/);
   });
 });

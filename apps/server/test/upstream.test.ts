@@ -28,12 +28,12 @@ beforeEach(() => {
 
 async function get(id = 'ca_Xo9ADr3cBz1p', headers: Record<string, string> = {}) {
   const started = Date.now();
-  const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/${id}`, {
+  const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/${id}`, {
     headers: { 'X-API-Key': KEYS.adminApi.key, ...headers },
   });
   const text = await response.text();
   const body = JSON.parse(text) as ErrorEnvelope;
-  expect(aitronos.validateResponse('get', '/v1/personal-connectors/admin/credentials/{credential_id}', response.status, body).errors).toEqual([]);
+  expect(aitronos.validateResponse('get', '/v1/personal-connectors/admin/credentials/by-connection/{connection_id}', response.status, body).errors).toEqual([]);
   return { response, body, text, elapsed: Date.now() - started };
 }
 
@@ -45,7 +45,7 @@ describe('Composio misbehaving', () => {
     ['JSON that breaks the Composio spec', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'secret-upstream-detail' })), 502, 'UPSTREAM_ERROR'],
     ['a 429 without Retry-After', (res: import('node:http').ServerResponse) => res.writeHead(429).end(), 503, 'UPSTREAM_UNAVAILABLE'],
     ['a 401 (our key is wrong)', (res: import('node:http').ServerResponse) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"message":"secret-upstream-detail","code":1,"status":401}}'), 502, 'UPSTREAM_AUTH_ERROR'],
-    ['a 404', (res: import('node:http').ServerResponse) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"secret-upstream-detail","code":1,"status":404}}'), 404, 'CREDENTIAL_NOT_FOUND'],
+    ['a 404', (res: import('node:http').ServerResponse) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"secret-upstream-detail","code":1,"status":404}}'), 404, 'CONNECTION_NOT_FOUND'],
   ] as const)('%s -> %i %s, no upstream body echoed', async (_label, behave, status, code) => {
     upstream.handle((_req, res) => behave(res));
     const { response, body, text } = await get();
@@ -112,7 +112,7 @@ describe('what the server sends Composio', () => {
       expect(ready.status).toBe(503);
       const body = (await ready.json()) as ErrorEnvelope;
       expect(body.error.code).toBe('UPSTREAM_UNAVAILABLE');
-      expect(body.error.details).toEqual({ checks: { config: 'ok', composio: 'rejects_key' } });
+      expect(body.error.details).toEqual({ checks: { config: 'ok', composio: 'rejects_key', database: 'ok' } });
     } finally {
       await fresh.close();
     }

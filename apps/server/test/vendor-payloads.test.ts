@@ -22,7 +22,7 @@ import { startTestServer, type TestServer } from './helpers.js';
 const SEED = Number(process.env.PROPERTY_SEED ?? 424242);
 const COUNT = Number(process.env.PROPERTY_COUNT ?? 500);
 const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
-const PATH = '/v1/personal-connectors/admin/credentials/{credential_id}';
+const PATH = '/v1/personal-connectors/admin/credentials/by-connection/{connection_id}';
 
 describe.each(['zod', 'literal'] as const)(`${COUNT} payloads generated from the vendor schema (%s reading, seed ${SEED}), through HTTP`, (reading) => {
   const payloads = generateVendorPayloads({ seed: SEED, count: COUNT, reading });
@@ -50,7 +50,7 @@ describe.each(['zod', 'literal'] as const)(`${COUNT} payloads generated from the
     const failures: string[] = [];
     for (let index = 0; index < payloads.length; index += 1) {
       expect(vendor.validateConnectedAccount(payloads[index]).errors).toEqual([]);
-      const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/p${index}`, {
+      const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/p${index}`, {
         headers: { 'X-API-Key': 'test-admin-api-key-6f1c9a' },
       });
       const body: unknown = await response.json();
@@ -82,7 +82,7 @@ describe('a Prism mock of the vendor reference in dynamic mode', () => {
   it('300 requests give only 200s with spec-valid bodies', async () => {
     const failures: string[] = [];
     for (let i = 0; i < 300; i += 1) {
-      const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/ca_dynamic${i}`, {
+      const response = await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/ca_dynamic${i}`, {
         headers: { 'X-API-Key': 'test-admin-api-key-6f1c9a' },
       });
       const body: unknown = await response.json();

@@ -36,7 +36,7 @@ export function createComposioClient(options: ComposioClientOptions): ComposioCl
       const pending = v31
         ? raw.GET('/api/v3.1/connected_accounts/{nanoid}', init)
         : raw.GET('/api/v3/connected_accounts/{nanoid}', init);
-      return unwrap<ConnectedAccount, ComposioError>(
+      return unwrap(
         pending as Promise<{ data?: ConnectedAccount; error?: ComposioError; response: Response }>,
         sent,
       );

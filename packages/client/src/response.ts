@@ -40,11 +40,14 @@ export interface SentRequest {
 }
 
 /** The data of a 2xx answer, or an `ApiError` for anything else: also for empty or non-JSON bodies. */
-export async function unwrap<TData, TError>(
-  call: Promise<FetchResult<TData, TError>>,
+export async function unwrap<R extends FetchResult<unknown, unknown>>(
+  call: Promise<R>,
   sent: SentRequest,
-): Promise<TData> {
-  let result: FetchResult<TData, TError>;
+  /** The operation answers 2xx without a body (204): an empty body is its success. */
+  emptyOk = false,
+): Promise<Exclude<R['data'], undefined>> {
+  type TError = R['error'];
+  let result: R;
   try {
     result = await call;
   } catch (cause) {
@@ -57,10 +60,10 @@ export async function unwrap<TData, TError>(
   const { requestId } = sent;
   const headerTrace = response.headers.get(REQUEST_ID_HEADER) ?? undefined;
   if (response.ok) {
-    if (result.data === undefined) {
+    if (result.data === undefined && !emptyOk) {
       throw new ApiError({ message: `Empty ${response.status} response.`, code: 'INVALID_RESPONSE', status: response.status, requestId, traceId: headerTrace });
     }
-    return result.data;
+    return result.data as Exclude<R['data'], undefined>;
   }
   const envelope = readEnvelope(result.error);
   throw new ApiError<TError>({

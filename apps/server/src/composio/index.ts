@@ -97,7 +97,7 @@ export function createComposio(settings: ComposioSettings, metrics?: Metrics): C
   const { timeoutMs, retries } = settings.composio;
   const client = createClient(settings);
   const checkAccount = accountChecker();
-  const context: Omit<TranslationContext, 'credentialId'> = {
+  const context: Omit<TranslationContext, 'connectionId'> = {
     timeoutMs,
     defaultRetryAfterSeconds: settings.upstreamRetryAfterSeconds,
     retryAfterOpenSeconds: Math.max(1, Math.ceil(settings.breaker.halfOpenAfterMs / 1000)),
@@ -128,7 +128,7 @@ export function createComposio(settings: ComposioSettings, metrics?: Metrics): C
         checkAccount(await client.getConnectedAccount(id, { signal, ...(requestId !== undefined ? { requestId } : {}) })),
       );
     } catch (error) {
-      throw translateUpstreamError(error, { ...context, credentialId: id });
+      throw translateUpstreamError(error, { ...context, connectionId: id });
     }
   }
 
@@ -156,7 +156,7 @@ export function createComposio(settings: ComposioSettings, metrics?: Metrics): C
       return { ready: true, checks: { config: 'ok', composio: 'ok' } };
     } catch (error) {
       const { code, details } = error as AppError;
-      if (code === 'CREDENTIAL_NOT_FOUND' || code === 'VALIDATION_ERROR') return { ready: true, checks: { config: 'ok', composio: 'ok' } };
+      if (code === 'CONNECTION_NOT_FOUND' || code === 'VALIDATION_ERROR') return { ready: true, checks: { config: 'ok', composio: 'ok' } };
       const composio =
         code === 'UPSTREAM_AUTH_ERROR'
           ? 'rejects_key'

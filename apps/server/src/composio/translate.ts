@@ -9,7 +9,7 @@ export interface TranslationContext {
   defaultRetryAfterSeconds: number;
   /** Seconds until the circuit lets a probe through. */
   retryAfterOpenSeconds: number;
-  credentialId: string;
+  connectionId: string;
 }
 
 /** Thrown by the body check: Composio answered, but with something we will not read. */
@@ -58,15 +58,15 @@ export function translateUpstreamError(error: unknown, context: TranslationConte
     case error.code === 'INVALID_RESPONSE':
       return new AppError('UPSTREAM_ERROR', { systemMessage: 'Composio sent a body that is not JSON', details: { upstream_status: upstream }, cause: error });
     case upstream === 404:
-      return new AppError('CREDENTIAL_NOT_FOUND', {
+      return new AppError('CONNECTION_NOT_FOUND', {
         systemMessage: 'Composio has no connected account with this id',
-        details: { credential_id: context.credentialId },
+        details: { connection_id: context.connectionId },
         cause: error,
       });
     case upstream === 400:
       return new AppError('VALIDATION_ERROR', {
-        systemMessage: 'Composio refused the credential id as malformed',
-        details: { errors: [{ location: 'path', path: '/params/credential_id', message: 'is not a valid Composio connected-account id' }] },
+        systemMessage: 'Composio refused the connection id as malformed',
+        details: { errors: [{ location: 'path', path: '/params/connection_id', message: 'is not a valid Composio connected-account id' }] },
         cause: error,
       });
     case upstream === 401 || upstream === 403:
@@ -92,4 +92,4 @@ const OUTAGE_CODES = new Set(['UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'UPSTREAM_UN
 
 /** Whether a failure says Composio is in trouble (a 404 or 400 says nothing of the kind). */
 export const isOutage = (error: unknown): boolean =>
-  OUTAGE_CODES.has(translateUpstreamError(error, { timeoutMs: 0, defaultRetryAfterSeconds: 0, retryAfterOpenSeconds: 0, credentialId: '' }).code);
+  OUTAGE_CODES.has(translateUpstreamError(error, { timeoutMs: 0, defaultRetryAfterSeconds: 0, retryAfterOpenSeconds: 0, connectionId: '' }).code);

@@ -4,7 +4,7 @@
  * same schema and the same kysely queries; migrations are applied when the database opens.
  */
 import { mkdirSync } from 'node:fs';
-import { Kysely, PostgresDialect, type ColumnType, type Generated } from 'kysely';
+import { Kysely, PostgresDialect, sql, type ColumnType, type Generated } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
@@ -36,6 +36,8 @@ export interface RegistryDatabase {
   readonly db: Kysely<RegistryTables>;
   /** Queries run so far (tests count them; the metric `registry_queries_total` too). */
   queries(): number;
+  /** One round trip (readiness). */
+  ping(): Promise<void>;
   /**
    * Calls `onChange(id)` for every change announced on `CHANGES_CHANNEL` by any process, and
    * `onGap()` when announcements may have been missed (the listening connection dropped).
@@ -68,10 +70,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<RegistryDa
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`registry migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { ...database, queries: () => count };
+  return { ...database, queries: () => count, ping: async () => void (await sql`select 1`.execute(database.db)) };
 }
 
-type Opened = Omit<RegistryDatabase, 'queries'>;
+type Opened = Omit<RegistryDatabase, 'queries' | 'ping'>;
 
 function openPostgres(url: string, max: number, log: (event: { level: string }) => void): Opened {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });

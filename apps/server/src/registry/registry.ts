@@ -50,6 +50,8 @@ export interface RegistryOptions {
   /** Longest life of a cached lookup, in ms. */
   ttlMs?: number;
   maxEntries?: number;
+  /** Called for every change another instance announces (to drop what else is kept of it). */
+  onRemoteChange?: (id: string, connectionId: string) => void;
 }
 
 /** `tcred_` and 20 URL-safe characters (120 random bits). */
@@ -93,7 +95,9 @@ export async function createRegistry(database: RegistryDatabase, options: Regist
   await database.listen(
     (payload) => {
       const [from, id, connectionId] = payload.split(' ');
-      if (from !== instance && id) forget(id, connectionId);
+      if (from === instance || !id) return;
+      forget(id, connectionId);
+      if (connectionId) options.onRemoteChange?.(id, connectionId);
     },
     () => cache.clear(),
   );

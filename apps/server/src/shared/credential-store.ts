@@ -14,11 +14,11 @@
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Mutex } from 'redis-semaphore';
-import type { ConnectorCredentials } from '@connector-credentials/types';
+import type { MappedCredentials } from '../map-connected-account.js';
 import { createSealer, type Sealer } from './sealed.js';
 
 /** What the store keeps of a read: the mapped credentials, without the registry's fields. */
-export type StoredCredentials = Omit<ConnectorCredentials, 'credential_id'>;
+export type StoredCredentials = MappedCredentials;
 
 export interface CredentialStore {
   readonly kind: 'memory' | 'redis';
@@ -70,13 +70,15 @@ function inProcessFlights(onCoalesced?: () => void) {
   };
 }
 
-export function createMemoryStore(options: MemoryOptions): CredentialStore {
+export function createMemoryStore(options: MemoryOptions): CredentialStore & { size(): number } {
   const clock = options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {};
   const fresh = new LRUCache<string, StoredCredentials>({ max: options.maxEntries, ttlAutopurge: true, ...clock });
   const lastGood = new LRUCache<string, StoredCredentials>({ max: options.maxEntries, ttlAutopurge: true });
   const flight = inProcessFlights(options.onCoalesced);
   return {
     kind: 'memory',
+    /** Fresh entries held (purged at their expiry, not only hidden). */
+    size: () => fresh.size,
     async getFresh(id) {
       return fresh.get(id);
     },
@@ -118,7 +120,8 @@ export interface RedisStoreOptions extends StoreHooks {
   prefix?: string;
 }
 
-export function createRedisStore(options: RedisStoreOptions): CredentialStore {
+/** The Redis store, and its client for the other shared state (rate limits). */
+export function createRedisStore(options: RedisStoreOptions): CredentialStore & { readonly client: Redis } {
   const prefix = options.prefix ?? 'cc:';
   const sealer: Sealer = createSealer(options.keys);
   const redis = new Redis(options.url, {
@@ -166,6 +169,7 @@ export function createRedisStore(options: RedisStoreOptions): CredentialStore {
 
   return {
     kind: 'redis',
+    client: redis,
     async getFresh(id) {
       return local.get(id) ?? readFresh(id);
     },

@@ -15,7 +15,7 @@ export interface Sealer {
 const VERSION = 'v1';
 
 /** Parses `CACHE_ENCRYPTION_KEY`: base64 keys of 32 bytes, comma-separated, newest first. */
-export function parseKeys(value: string): Buffer[] {
+export function parseSealingKeys(value: string): Buffer[] {
   const keys = value
     .split(',')
     .map((part) => part.trim())

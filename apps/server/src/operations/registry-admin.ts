@@ -1,0 +1,71 @@
+/**
+ * Registry administration: `POST …/admin/credentials` (register a vendor connection) and
+ * `DELETE …/admin/credentials/{credential_id}`.
+ */
+import type { RequestHandler } from 'express';
+import type { AitronosOperations, ConnectedAccount, CredentialRecord } from '@connector-credentials/types';
+import type { Logger } from 'pino';
+import type { ComposioGateway } from '../composio/index.js';
+import type { CredentialsReader } from '../credentials-reader.js';
+import { principalOf } from '../auth.js';
+import { AppError } from '../errors.js';
+import { mapConnectedAccount } from '../map-connected-account.js';
+import type { CredentialEntry, Registry } from '../registry/registry.js';
+
+type Register = AitronosOperations['registerCredential'];
+type Delete = AitronosOperations['deleteCredential'];
+type RegisterBody = Register['requestBody']['content']['application/json'];
+
+export interface RegistryAdminDependencies {
+  registry: Registry;
+  gateway: ComposioGateway;
+  reader: CredentialsReader;
+  audit: Logger;
+}
+
+/** The tool key of an account: its toolkit slug, lower case, limited to the spec's alphabet. */
+export function toolKeyOf(account: ConnectedAccount): string {
+  const slug = account.toolkit.slug.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 64);
+  return slug.length > 0 ? slug : 'unknown';
+}
+
+/** The public record: the entry without the connection's user. */
+export const recordOf = ({ entity_id: _entity, ...record }: CredentialEntry): CredentialRecord => record;
+
+export function registerCredential(deps: RegistryAdminDependencies): RequestHandler<Record<string, never>, CredentialRecord, RegisterBody> {
+  return async (req, res) => {
+    const { connection_id: connectionId, organization_id: organizationId, credential_name: name } = req.body;
+    const account = await deps.gateway.getConnectedAccount(connectionId, { requestId: String(req.id) });
+    const result = await deps.registry.register({
+      connection_id: connectionId,
+      organization_id: organizationId,
+      credential_name: name ?? null,
+      tool_key: toolKeyOf(account),
+      entity_id: account.user_id ?? null,
+      account_email: mapConnectedAccount(account).account_email,
+    });
+    if ('existingId' in result) {
+      throw new AppError('CREDENTIAL_ALREADY_REGISTERED', {
+        systemMessage: `Connection ${connectionId} is registered as ${result.existingId}`,
+        details: { credential_id: result.existingId, connection_id: connectionId },
+      });
+    }
+    const record = recordOf(result.created);
+    deps.audit.info({ event: 'credential_registered', key_name: principalOf(res).name, credential_id: record.id, connection_id: connectionId, organization_id: organizationId, trace_id: String(req.id) }, 'credential registered');
+    res.setHeader('Location', `/v1/personal-connectors/admin/credentials/${record.id}`);
+    res.status(201).json(record);
+  };
+}
+
+export function deleteCredential(deps: RegistryAdminDependencies): RequestHandler<Delete['parameters']['path']> {
+  return async (req, res) => {
+    const id = req.params.credential_id;
+    const entry = await deps.registry.get(id);
+    if (!entry || !(await deps.registry.remove(id))) {
+      throw new AppError('CREDENTIAL_NOT_FOUND', { systemMessage: 'No credential is registered with this id', details: { credential_id: id } });
+    }
+    await deps.reader.forget(entry.connection_id);
+    deps.audit.info({ event: 'credential_deleted', key_name: principalOf(res).name, credential_id: id, connection_id: entry.connection_id, trace_id: String(req.id) }, 'credential deleted');
+    res.status(204).end();
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * Several server processes, as operators run them behind a load balancer: one PostgreSQL for the
+ * registry, one Redis for shared state, one counting stand-in for Composio.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectedAccount } from '@connector-credentials/types';
+import {
+  createSpecValidator,
+  freePort,
+  openapiBundlePath,
+  startLoopbackServer,
+  startPostgres,
+  startRedis,
+  type LoopbackServer,
+  type PostgresServer,
+  type RedisServer,
+} from '@connector-credentials/testkit';
+import { API_KEYS_JSON, COMPOSIO_TEST_KEY, KEYS } from './helpers.js';
+
+const main = path.resolve(fileURLToPath(new URL('../dist/main.js', import.meta.url)));
+const examples = new Map(
+  createSpecValidator(openapiBundlePath('composio'))
+    .responseExamples()
+    .filter((e) => e.status === '200')
+    .map((e) => [e.name, e.value as ConnectedAccount]),
+);
+/** Every secret of the fixture account, which must never appear in Redis in plain text. */
+const fixture = examples.get('oauth2_active')!;
+const fixtureSecrets = Object.values(fixture.state.val as Record<string, unknown>).filter((v): v is string => typeof v === 'string' && v.length > 12);
+
+let upstream: LoopbackServer;
+let postgres: PostgresServer;
+let redis: RedisServer;
+let mode: 'ok' | 'failing' = 'ok';
+/** An account that expires in an hour, or (ids containing `expired`) a minute ago. */
+function account(id: string): ConnectedAccount {
+  const current = structuredClone(fixture);
+  current.id = id;
+  current.updated_at = new Date(Date.now() - (id.includes('expired') ? 3_660_000 : 0)).toISOString();
+  return current;
+}
+
+beforeAll(async () => {
+  [upstream, postgres, redis] = await Promise.all([startLoopbackServer(), startPostgres(), startRedis()]);
+  upstream.handle((req, res) => {
+    const id = decodeURIComponent(req.url!.split('?')[0]!.split('/').pop()!);
+    if (mode === 'failing') return res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"down","code":503,"status":503,"slug":"unavailable"}}');
+    // A little latency, so that concurrent requests really overlap.
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(account(id))), 30);
+  });
+});
+afterAll(async () => {
+  await Promise.all([upstream?.close(), postgres?.stop(), redis?.stop()]);
+});
+
+interface Instance {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+}
+let running: Instance[] = [];
+afterEach(async () => {
+  await Promise.all(running.map(stop));
+  running = [];
+  mode = 'ok';
+});
+
+async function stop(instance: Instance): Promise<void> {
+  if (instance.child.exitCode !== null) return;
+  await new Promise((resolve) => {
+    instance.child.once('exit', resolve);
+    instance.child.kill('SIGTERM');
+  });
+}
+
+const cacheKey = randomBytes(32).toString('base64');
+async function startInstances(count: number, env: Record<string, string>): Promise<Instance[]> {
+  const started = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const port = await freePort();
+      let output = '';
+      const child = spawn(process.execPath, [main], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'production',
+          PORT: String(port),
+          COMPOSIO_BASE_URL: upstream.url,
+          COMPOSIO_API_KEY: COMPOSIO_TEST_KEY,
+          COMPOSIO_RETRIES: '0',
+          API_KEYS: API_KEYS_JSON,
+          DATABASE_URL: postgres.url,
+          LOG_LEVEL: 'warn',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+      const instance = { url: `http://127.0.0.1:${port}`, child, output: () => output };
+      running.push(instance);
+      for (let i = 0; ; i += 1) {
+        if (child.exitCode !== null) throw new Error(`instance exited: ${output}`);
+        try {
+          if ((await fetch(`${instance.url}/healthz`)).ok) return instance;
+        } catch {
+          // not yet
+        }
+        if (i > 400) throw new Error(`instance did not start: ${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }),
+  );
+  return started;
+}
+
+const key = { 'X-API-Key': KEYS.adminApi.key };
+const byConnection = (instance: Instance, id: string, headers: Record<string, string> = {}) =>
+  fetch(`${instance.url}/v1/personal-connectors/admin/credentials/by-connection/${id}`, { headers: { ...key, ...headers } });
+const withRedis = () => ({ REDIS_URL: redis.url, CACHE_ENCRYPTION_KEY: cacheKey, CACHE_TTL_MS: '60000', RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_PER_ADDRESS: '1000000' });
+const calls = () => upstream.requests.length;
+
+describe('two instances on one PostgreSQL', () => {
+  it("see each other's registrations, deactivations and deletions", async () => {
+    const [a, b] = await startInstances(2, {});
+    const register = await fetch(`${a!.url}/v1/personal-connectors/admin/credentials`, {
+      method: 'POST',
+      headers: { ...key, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ connection_id: 'ca_two_instances', organization_id: 'org_x' }),
+    });
+    expect(register.status).toBe(201);
+    const { id } = (await register.json()) as { id: string };
+    const read = async (instance: Instance) => fetch(`${instance.url}/v1/personal-connectors/admin/credentials/${id}`, { headers: key });
+    const readBody = async (instance: Instance) => (await (await read(instance)).json()) as { credential_id: string; is_disabled: boolean };
+    expect((await readBody(b!)).credential_id).toBe(id);
+    const conflict = await fetch(`${b!.url}/v1/personal-connectors/admin/credentials`, {
+      method: 'POST',
+      headers: { ...key, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ connection_id: 'ca_two_instances', organization_id: 'org_x' }),
+    });
+    expect(conflict.status).toBe(409);
+    await fetch(`${a!.url}/v1/personal-connectors/connections/${id}/active`, { method: 'PATCH', headers: { ...key, 'Content-Type': 'application/json' }, body: '{"is_active":false}' });
+    await expect.poll(async () => (await readBody(b!)).is_disabled).toBe(true);
+    expect((await fetch(`${b!.url}/v1/personal-connectors/admin/credentials/${id}`, { method: 'DELETE', headers: key })).status).toBe(204);
+    await expect.poll(async () => (await read(a!)).status).toBe(404);
+  });
+});
+
+describe('three instances sharing one Redis', () => {
+  it('make 300 concurrent requests for one account one Composio call', async () => {
+    const instances = await startInstances(3, withRedis());
+    upstream.requests.length = 0;
+    const responses = await Promise.all(Array.from({ length: 300 }, (_, i) => byConnection(instances[i % 3]!, 'ca_hot_account')));
+    expect(responses.map((r) => r.status)).toEqual(Array(300).fill(200));
+    expect(calls()).toBe(1);
+  });
+
+  it('read 500 accounts through all three with exactly 500 Composio calls, and keep no secret in plain text', async () => {
+    const instances = await startInstances(3, withRedis());
+    upstream.requests.length = 0;
+    const ids = Array.from({ length: 500 }, (_, i) => `ca_spread_${i}`);
+    for (let start = 0; start < ids.length; start += 50) {
+      await Promise.all(
+        ids.slice(start, start + 50).map(async (id) => {
+          for (const instance of instances) expect((await byConnection(instance, id)).status).toBe(200);
+        }),
+      );
+    }
+    expect(calls()).toBe(500);
+
+    const inspect = new Redis(redis.url);
+    try {
+      const names = await inspect.keys('*');
+      expect(names.length).toBeGreaterThanOrEqual(500);
+      for (const name of names) {
+        const type = await inspect.type(name);
+        const value = type === 'string' ? ((await inspect.get(name)) ?? '') : JSON.stringify(await inspect.hgetall(name).catch(() => ({})));
+        for (const secret of fixtureSecrets) {
+          expect(name).not.toContain(secret);
+          expect(value).not.toContain(secret);
+        }
+      }
+    } finally {
+      inspect.disconnect();
+    }
+  });
+
+  it('count a per-key rate limit across instances: 120 requests, exactly 50 successes', async () => {
+    const client = new Redis(redis.url);
+    await client.flushall();
+    client.disconnect();
+    const instances = await startInstances(3, { ...withRedis(), RATE_LIMIT_PER_KEY: '50' });
+    const statuses = await Promise.all(Array.from({ length: 120 }, (_, i) => byConnection(instances[i % 3]!, 'ca_limited').then((r) => r.status)));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(50);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(70);
+  });
+
+  it('serve unexpired credentials stale, marked, when Composio fails; expired ones give the documented error', async () => {
+    const [a, b] = await startInstances(2, withRedis());
+    expect((await byConnection(a!, 'ca_stale_ok')).status).toBe(200);
+    expect((await byConnection(a!, 'ca_stale_expired')).status).toBe(200);
+    mode = 'failing';
+    const stale = await byConnection(b!, 'ca_stale_ok', { 'Cache-Control': 'no-cache' });
+    expect(stale.status).toBe(200);
+    expect(stale.headers.get('x-credentials-stale')).toBe('UPSTREAM_ERROR');
+    expect(((await stale.json()) as { connection_id: string }).connection_id).toBe('ca_stale_ok');
+    const expired = await byConnection(b!, 'ca_stale_expired', { 'Cache-Control': 'no-cache' });
+    expect(expired.status).toBe(502);
+    expect(expired.headers.get('x-credentials-stale')).toBeNull();
+    expect(((await expired.json()) as { error: { code: string } }).error.code).toBe('UPSTREAM_ERROR');
+  });
+
+  it('keep answering while Redis is down, report it, and share again when it is back', async () => {
+    const instances = await startInstances(3, withRedis());
+    await redis.stop();
+    const statuses = await Promise.all(Array.from({ length: 90 }, (_, i) => byConnection(instances[i % 3]!, `ca_outage_${i % 10}`).then((r) => r.status)));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const ready = (await (await fetch(`${instances[0]!.url}/readyz`)).json()) as { checks: Record<string, string> };
+    expect(ready.checks.redis).toBe('degraded');
+    const metrics = await (await fetch(`${instances[0]!.url}/metrics`, { headers: key })).text();
+    expect(metrics).toMatch(/shared_state_fallbacks_total\{operation="get"\} [1-9]/);
+
+    await redis.restart();
+    await expect.poll(async () => ((await (await fetch(`${instances[1]!.url}/readyz`)).json()) as { checks: Record<string, string> }).checks.redis, { timeout: 10_000 }).toBe('ok');
+    await expect.poll(async () => ((await (await fetch(`${instances[2]!.url}/readyz`)).json()) as { checks: Record<string, string> }).checks.redis, { timeout: 10_000 }).toBe('ok');
+    upstream.requests.length = 0;
+    expect((await byConnection(instances[1]!, 'ca_after_outage')).status).toBe(200);
+    expect((await byConnection(instances[2]!, 'ca_after_outage')).status).toBe(200);
+    expect(calls()).toBe(1);
+  });
+});
