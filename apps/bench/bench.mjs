@@ -1,143 +1,198 @@
-// `npm run bench`: one run measuring, side by side on loopback with autocannon,
-//   1. bare node:http returning the credentials JSON,
-//   2. bare Express returning it (the reference: every ratio is to this row),
-//   3. the server on the full path (auth, request validation, Composio call to a fast local
-//      stand-in, mapping), response validation off as in production, cache off,
-//   4. the same with the cache warm,
-//   5. Prism serving the Composio spec.
-// Fixed connections and duration, a warm-up, BENCH_ROUNDS interleaved rounds, medians. Also the
-// latency the server adds over the upstream's own, at concurrency 1. Writes results/bench-*.json
-// and results/bench-latest.md, and prints the table.
-import { fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { writeFileSync } from 'node:fs';
+// `npm run bench`: one run, in production settings, measuring side by side on loopback:
+//   - bare node:http and bare Express 5 answering the credentials JSON (Express is the reference
+//     of the cached rows);
+//   - a bare Express 5 proxy that fetches the account from the same upstream and answers it as
+//     JSON (the reference of the uncached rows);
+//   - the server warm and uncached, in process (PGlite registry, in-process cache), and the same
+//     two with Redis (shared sealed cache, cross-instance single-flight, Redis rate limits).
+// Production settings: NODE_ENV=production, the default log level with access and audit lines
+// written to a log file, rate limits too high to trigger, request validation, auth, helmet and
+// metrics on. Every server row reads by credential id (`tcred_…`), so registry resolution is
+// included. On a machine with 2 or more cores the servers run on core 0 and the load generator
+// and the upstream stand-in on core 1, so the load generator never starves the server; its own
+// CPU use is measured and reported.
+// Interleaved rounds, medians, each ratio against its reference; throughput at BENCH_CONNECTIONS
+// (32) and latency p50/p99 at 1 and 32 connections. Writes results/bench-*.json and
+// results/bench-latest.md, and prints the table.
+import { execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import { startPrism } from '@connector-credentials/mocks';
-import { bundledSpecPath } from '@connector-credentials/openapi';
+import { startRedis } from '@connector-credentials/testkit/redis';
 import { freePort } from '@connector-credentials/testkit/ports';
 import { exampleAccount, machine, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
 
-const require = createRequire(import.meta.url);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 2000);
-const PATH = '/v1/personal-connectors/admin/credentials/ca_Xo9ADr3cBz1p';
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? Math.max(1, Math.round(SECONDS / 2)));
+const ACCOUNT = 'ca_Xo9ADr3cBz1p';
 
-async function startTarget(file, body) {
+// Core 0 for the servers, core 1 for this process (the load generator) and the upstream.
+const pinning = availableParallelism() >= 2 && process.platform === 'linux';
+if (pinning) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    // no taskset: run unpinned, the CPU figures below still tell whether the generator saturated
+  }
+}
+const serverCpus = pinning ? '0' : undefined;
+
+async function startTarget(file, env) {
   const port = await freePort();
-  const child = fork(new URL(file, import.meta.url), [], { env: { ...process.env, PORT: String(port), BENCH_BODY: body }, stdio: 'ignore' });
+  const child = fork(new URL(file, import.meta.url), [], {
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), ...env },
+    stdio: 'ignore',
+    ...(serverCpus !== undefined && { execPath: '/usr/bin/taskset', execArgv: ['-c', serverCpus, process.execPath] }),
+  });
   process.once('exit', () => child.kill('SIGKILL'));
   await new Promise((resolve, reject) => (child.once('message', resolve), child.once('exit', reject)));
-  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) };
+  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
 }
-
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-// --- the five targets: each is stopped in the finally below, whatever fails after it started -----
+const logDir = mkdtempSync(path.join(tmpdir(), 'bench-logs-'));
 const started = [];
 const track = (target) => (started.push(target), target);
 const stopAll = () => Promise.all(started.map((t) => (t.stop ?? t.close)()));
-let composio, bareHttp, bareExpress, serverCold, serverWarm, prism, body;
+let rows;
+let upstream;
 try {
-  composio = track(await startComposioStandIn());
-  const { mapConnectedAccount } = await import(require.resolve('@connector-credentials/server/package.json').replace('package.json', 'dist/map-connected-account.js'));
-  // Every row answers the same credentials body: the mapped oauth2_active example.
-  body = JSON.stringify(mapConnectedAccount(exampleAccount()));
-  bareHttp = track(await startTarget('./targets/bare-http.mjs', body));
-  bareExpress = track(await startTarget('./targets/bare-express.mjs', body));
-  serverCold = track(await startServerProcess({ composioUrl: composio.url, env: { CACHE_TTL_MS: '0' } }));
-  serverWarm = track(await startServerProcess({ composioUrl: composio.url, env: { CACHE_TTL_MS: '600000' } }));
-  prism = track(await startPrism({ spec: bundledSpecPath('composio'), errors: false }));
+  upstream = track(await startComposioStandIn());
+  const redis = track(await startRedis());
+  const cacheKey = (await import('node:crypto')).randomBytes(32).toString('base64');
+  const server = async (name, env) => {
+    const s = track(await startServerProcess({ composioUrl: upstream.url, env, logFile: path.join(logDir, `${name}.log`), cpus: serverCpus }));
+    const id = await s.register(ACCOUNT);
+    return { url: `${s.url}/v1/personal-connectors/admin/credentials/${id}`, headers: { 'X-API-Key': s.key } };
+  };
+  // Every row answers the same credentials body: what the server answers for the account.
+  const warm = await server('warm', { CACHE_TTL_MS: '600000' });
+  const body = await (await fetch(warm.url, { headers: warm.headers })).text();
+  const bareHttp = track(await startTarget('./targets/bare-http.mjs', { BENCH_BODY: body }));
+  const bareExpress = track(await startTarget('./targets/bare-express.mjs', { BENCH_BODY: body }));
+  const bareProxy = track(await startTarget('./targets/bare-express-proxy.mjs', { UPSTREAM_URL: `${upstream.url}/api/v3/connected_accounts/${ACCOUNT}` }));
+  const redisEnv = { REDIS_URL: redis.url, CACHE_ENCRYPTION_KEY: cacheKey };
+  rows = [
+    { name: 'bare node:http', url: `${bareHttp.url}/x`, headers: {} },
+    { name: 'bare Express', url: `${bareExpress.url}/x`, headers: {} },
+    { name: 'bare Express proxy (one upstream fetch)', url: `${bareProxy.url}/x`, headers: {} },
+    { name: 'server, warm', reference: 'bare Express', target: 0.7, ...warm },
+    { name: 'server, uncached', reference: 'bare Express proxy (one upstream fetch)', target: 0.8, ...(await server('uncached', { CACHE_TTL_MS: '0' })) },
+    { name: 'server, warm, Redis', reference: 'bare Express', target: 0.6, ...(await server('warm-redis', { CACHE_TTL_MS: '600000', ...redisEnv })) },
+    { name: 'server, uncached, Redis', reference: 'bare Express proxy (one upstream fetch)', ...(await server('uncached-redis', { CACHE_TTL_MS: '0', ...redisEnv })) },
+  ];
 } catch (error) {
   await stopAll();
+  rmSync(logDir, { recursive: true, force: true });
   throw error;
 }
 
-const rows = [
-  { name: 'bare node:http', url: `${bareHttp.url}${PATH}`, headers: {} },
-  { name: 'bare Express (reference)', url: `${bareExpress.url}${PATH}`, headers: {} },
-  { name: 'server, full path, cache off', url: `${serverCold.url}${PATH}`, headers: { 'X-API-Key': serverCold.key } },
-  { name: 'server, full path, cache warm', url: `${serverWarm.url}${PATH}`, headers: { 'X-API-Key': serverWarm.key } },
-  { name: 'Prism mock of Composio', url: `${prism.url}/api/v3/connected_accounts/ca_Xo9ADr3cBz1p`, headers: { 'x-api-key': 'k' } },
-];
-
-async function sequentialLatencies(url, headers) {
-  const samples = [];
-  for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
-    const started = performance.now();
-    const response = await fetch(url, { headers });
-    await response.arrayBuffer();
-    samples.push(performance.now() - started);
-  }
-  return samples;
+/** One autocannon run; also this process's CPU share meanwhile (1.0 = one core saturated). */
+async function measure(row, connections, duration) {
+  const cpuBefore = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await autocannon({ url: row.url, headers: row.headers, connections, duration });
+  const cpu = process.cpuUsage(cpuBefore);
+  return { result, generatorCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t0) };
 }
 
 try {
   // Sanity: every target answers 200 before anything is measured.
   for (const row of rows) {
     const response = await fetch(row.url, { headers: row.headers });
-    if (response.status !== 200) throw new Error(`${row.name} answered ${response.status}`);
+    if (response.status !== 200) throw new Error(`${row.name} answered ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   }
-  for (const row of rows) await autocannon({ url: row.url, headers: row.headers, connections: CONNECTIONS, duration: WARMUP });
+  for (const row of rows) await measure(row, CONNECTIONS, WARMUP);
 
-  const measured = rows.map(() => ({ rps: [], p50: [], p99: [], errors: 0, non2xx: 0 }));
+  const measured = rows.map(() => ({ rps: [], p50: [], p99: [], p50c1: [], p99c1: [], cpu: [], errors: 0, non2xx: 0 }));
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [index, row] of rows.entries()) {
-      const result = await autocannon({ url: row.url, headers: row.headers, connections: CONNECTIONS, duration: SECONDS });
-      measured[index].rps.push(result.requests.average);
-      measured[index].p50.push(result.latency.p50);
-      measured[index].p99.push(result.latency.p99);
-      measured[index].errors += result.errors + result.timeouts;
-      measured[index].non2xx += result.non2xx;
-      await sleep(500);
+      const m = measured[index];
+      const { result, generatorCpu } = await measure(row, CONNECTIONS, SECONDS);
+      m.rps.push(result.requests.average);
+      m.p50.push(result.latency.p50);
+      m.p99.push(result.latency.p99);
+      m.cpu.push(generatorCpu);
+      const single = (await measure(row, 1, LATENCY_SECONDS)).result;
+      m.p50c1.push(single.latency.p50);
+      m.p99c1.push(single.latency.p99);
+      for (const r of [result, single]) {
+        m.errors += r.errors + r.timeouts;
+        m.non2xx += r.non2xx;
+      }
+      await sleep(300);
     }
   }
+  // The upstream's own latency at concurrency 1, for the latency the server adds.
+  const upstreamRow = { url: `${upstream.url}/api/v3/connected_accounts/${ACCOUNT}`, headers: {} };
+  const upstreamP50 = median(await Promise.all(Array.from({ length: ROUNDS }, async () => (await measure(upstreamRow, 1, LATENCY_SECONDS)).result.latency.p50)));
 
-  // The latency the server adds over Composio's own, one request at a time (cache off).
-  const upstreamUrl = `${composio.url}/api/v3/connected_accounts/ca_Xo9ADr3cBz1p`;
-  await sequentialLatencies(upstreamUrl, {});
-  await sequentialLatencies(rows[2].url, rows[2].headers);
-  const upstreamP50 = median(await sequentialLatencies(upstreamUrl, {}));
-  const serverP50 = median(await sequentialLatencies(rows[2].url, rows[2].headers));
-
-  const reference = median(measured[1].rps);
-  const results = rows.map((row, i) => ({
-    name: row.name,
-    requests_per_s: Math.round(median(measured[i].rps)),
-    p50_ms: median(measured[i].p50),
-    p99_ms: median(measured[i].p99),
-    ratio_to_express: +(median(measured[i].rps) / reference).toFixed(2),
-    errors: measured[i].errors,
-    non_2xx: measured[i].non2xx,
-  }));
+  const byName = new Map(rows.map((row, i) => [row.name, median(measured[i].rps)]));
+  const results = rows.map((row, i) => {
+    const m = measured[i];
+    const ratio = row.reference ? +(median(m.rps) / byName.get(row.reference)).toFixed(2) : undefined;
+    return {
+      name: row.name,
+      requests_per_s: Math.round(median(m.rps)),
+      reference: row.reference,
+      ratio,
+      target: row.target,
+      met: row.target === undefined ? undefined : ratio >= row.target,
+      p50_ms_c32: median(m.p50),
+      p99_ms_c32: median(m.p99),
+      p50_ms_c1: median(m.p50c1),
+      p99_ms_c1: median(m.p99c1),
+      load_generator_cpu: +median(m.cpu).toFixed(2),
+      errors: m.errors,
+      non_2xx: m.non2xx,
+    };
+  });
+  const warmRow = results.find((r) => r.name === 'server, warm');
+  const uncachedRow = results.find((r) => r.name === 'server, uncached');
+  const expressRow = results.find((r) => r.name === 'bare Express');
+  const added = {
+    upstream_p50_ms_c1: upstreamP50,
+    warm_over_bare_express_p50_ms: +(warmRow.p50_ms_c1 - expressRow.p50_ms_c1).toFixed(3),
+    uncached_over_upstream_p50_ms: +(uncachedRow.p50_ms_c1 - upstreamP50).toFixed(3),
+  };
   const summary = {
     ...machine(),
+    settings: 'NODE_ENV=production, default log level (info) with access and audit lines to a log file, rate limits too high to trigger, request validation, auth, helmet and metrics on',
+    pinned: pinning ? 'servers on core 0; load generator and upstream stand-in on core 1' : 'not pinned',
     connections: CONNECTIONS,
     seconds_per_round: SECONDS,
+    latency_seconds_c1: LATENCY_SECONDS,
     rounds: ROUNDS,
     warmup_s: WARMUP,
     rows: results,
-    added_latency: { upstream_p50_ms: +upstreamP50.toFixed(3), server_p50_ms: +serverP50.toFixed(3), added_p50_ms: +(serverP50 - upstreamP50).toFixed(3), samples: LATENCY_SAMPLES },
-    targets: { full_path_ratio: 0.6, warm_cache_ratio: 0.85, added_p50_ms: 1 },
+    added_latency: added,
+    targets: { warm: 0.7, uncached: 0.8, warm_redis: 0.6, added_p50_ms: 1 },
   };
+  const fmt = (v) => (v === undefined ? '' : String(v));
   const table = [
     `# Benchmark, ${summary.date}`,
     '',
     `Machine: ${summary.cpu}, ${summary.cores} cores, ${summary.memory_gib} GiB, ${summary.os}, Node ${summary.node}.`,
-    `autocannon on loopback, ${CONNECTIONS} connections, ${SECONDS} s per round, ${ROUNDS} interleaved rounds after a ${WARMUP} s warm-up; medians. The load generator shares the machine.`,
+    `Settings: ${summary.settings}. Pinning: ${summary.pinned}.`,
+    `autocannon on loopback: ${CONNECTIONS} connections for ${SECONDS} s and 1 connection for ${LATENCY_SECONDS} s per row and round, ${ROUNDS} interleaved rounds after a ${WARMUP} s warm-up; medians.`,
     '',
-    '| target | req/s | p50 ms | p99 ms | ratio to bare Express | errors | non-2xx |',
-    '|---|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.name} | ${r.requests_per_s} | ${r.p50_ms} | ${r.p99_ms} | ${r.ratio_to_express.toFixed(2)} | ${r.errors} | ${r.non_2xx} |`),
+    '| target | req/s (c32) | ratio | of | target | p50 ms c1 | p99 ms c1 | p50 ms c32 | p99 ms c32 | generator CPU | errors | non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.requests_per_s} | ${fmt(r.ratio?.toFixed(2))} | ${fmt(r.reference)} | ${r.target === undefined ? '' : `≥ ${r.target.toFixed(2)} ${r.met ? '(met)' : `(missed by ${(r.target - r.ratio).toFixed(2)})`}`} | ${r.p50_ms_c1} | ${r.p99_ms_c1} | ${r.p50_ms_c32} | ${r.p99_ms_c32} | ${r.load_generator_cpu} | ${r.errors} | ${r.non_2xx} |`,
+    ),
     '',
-    `Latency added by the server over the upstream's own, one request at a time (${LATENCY_SAMPLES} requests each, p50): upstream ${summary.added_latency.upstream_p50_ms} ms, through the server ${summary.added_latency.server_p50_ms} ms, added ${summary.added_latency.added_p50_ms} ms.`,
+    `Latency added at concurrency 1 (p50): the warm server over bare Express ${added.warm_over_bare_express_p50_ms} ms; the uncached server over the upstream's own ${upstreamP50} ms, ${added.uncached_over_upstream_p50_ms} ms (target < 1 ms: ${added.uncached_over_upstream_p50_ms < 1 ? 'met' : 'not met'}). autocannon reports latency in whole milliseconds at this scale.`,
     '',
-    `Targets: full path ≥ 0.60 of bare Express (${results[2].ratio_to_express >= 0.6 ? 'met' : 'not met'}), cache warm ≥ 0.85 (${results[3].ratio_to_express >= 0.85 ? 'met' : 'not met'}), added p50 < 1 ms (${summary.added_latency.added_p50_ms < 1 ? 'met' : 'not met'}).`,
+    '"generator CPU" is the load generator\'s share of its core during the row (1.00 = saturated: the row then measures the generator, not the server).',
     '',
   ].join('\n');
   const dir = process.env.BENCH_RESULTS_DIR ? pathToFileURL(`${process.env.BENCH_RESULTS_DIR}/`) : new URL('./results/', import.meta.url);
@@ -147,4 +202,5 @@ try {
   console.log(table);
 } finally {
   await stopAll();
+  rmSync(logDir, { recursive: true, force: true });
 }

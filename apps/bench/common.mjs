@@ -2,7 +2,7 @@
 // process (as operators run it), RSS readings, and the machine's description.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -47,17 +47,29 @@ export function startComposioStandIn({ delayMs = 0 } = {}) {
   );
 }
 
-/** The server as a separate process, configured like production; resolves once it listens. */
-export async function startServerProcess({ composioUrl, env = {} }) {
+/** Runs `command args` pinned to `cpus` (e.g. "0") with taskset when given and available. */
+export function pinned(cpus, command, args) {
+  return cpus !== undefined && existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', ['-c', String(cpus), command, ...args]] : [command, args];
+}
+
+/**
+ * The server as a separate process, configured like production (NODE_ENV=production, default
+ * log level, so the access and audit lines are written); its log goes to `logFile` (or is
+ * discarded). `cpus` pins it. Resolves once it listens.
+ */
+export async function startServerProcess({ composioUrl, env = {}, logFile, cpus }) {
   const key = `bench_${randomBytes(16).toString('hex')}`;
   const port = await freePort();
-  const child = spawn(process.execPath, [serverMain], {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-data-'));
+  const log = logFile ? openSync(logFile, 'a') : 'ignore';
+  const [command, args] = pinned(cpus, process.execPath, [serverMain]);
+  const child = spawn(command, args, {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir,
       COMPOSIO_BASE_URL: composioUrl,
       COMPOSIO_API_KEY: 'bench-composio-key',
       API_KEYS: JSON.stringify([{ name: 'bench', header: 'X-API-Key', sha256: createHash('sha256').update(key).digest('hex'), roles: ['admin'] }]),
@@ -65,8 +77,9 @@ export async function startServerProcess({ composioUrl, env = {} }) {
       RATE_LIMIT_PER_ADDRESS: '1000000000',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', log, 'pipe'],
   });
+  if (typeof log === 'number') closeSync(log);
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c));
   // Never leave a server behind, even when this script dies.
@@ -79,8 +92,9 @@ export async function startServerProcess({ composioUrl, env = {} }) {
     } catch {
       // not yet
     }
-    if (i > 200 || child.exitCode !== null) {
+    if (i > 400 || child.exitCode !== null) {
       child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
       throw new Error(`server did not start: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -89,11 +103,24 @@ export async function startServerProcess({ composioUrl, env = {} }) {
     url,
     key,
     pid: child.pid,
+    /** Registers a Composio connection and returns its credential id (`tcred_…`). */
+    async register(connectionId) {
+      const response = await fetch(`${url}/v1/personal-connectors/admin/credentials`, {
+        method: 'POST',
+        headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ connection_id: connectionId, organization_id: 'org_bench' }),
+      });
+      const body = await response.json();
+      if (response.status === 201) return body.id;
+      if (response.status === 409) return body.error.details.credential_id;
+      throw new Error(`registration of ${connectionId} answered ${response.status}: ${JSON.stringify(body)}`);
+    },
     stop: () =>
       new Promise((resolve) => {
         process.off('exit', killOnExit);
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', resolve);
+        const done = () => (rmSync(dataDir, { recursive: true, force: true }), resolve());
+        if (child.exitCode !== null) return done();
+        child.once('exit', done);
         child.kill('SIGTERM');
       }),
   };

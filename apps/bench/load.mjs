@@ -1,8 +1,10 @@
 // Bounded load test on loopback: the server (production settings: response validation off) with a
-// fast local Composio stand-in, 64 concurrent connections for 30 s (LOAD_SECONDS,
+// fast local Composio stand-in, default log level with its logs written to a file, 64 concurrent connections for 30 s (LOAD_SECONDS,
 // LOAD_CONNECTIONS). Requires zero errors, zero non-2xx, and resident memory after the run within
 // 20% of before. Writes results/load-latest.json and results/load-latest.md.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { machine, rssOf, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
@@ -17,7 +19,8 @@ const connections = Number(process.env.LOAD_CONNECTIONS ?? 64);
 const warmupSeconds = Number(process.env.LOAD_WARMUP_SECONDS ?? (smoke ? 1 : 15));
 
 const composio = await startComposioStandIn();
-const server = await startServerProcess({ composioUrl: composio.url });
+const logDir = mkdtempSync(path.join(tmpdir(), 'load-logs-'));
+const server = await startServerProcess({ composioUrl: composio.url, logFile: path.join(logDir, 'server.log') });
 // Requests spread over more accounts than the cache holds (1000 by default): cache hits, misses,
 // evictions and Composio calls all take part, not only the cheapest path.
 const IDS = Number(process.env.LOAD_IDS ?? 5000);
@@ -25,7 +28,7 @@ let next = 0;
 const target = {
   url: server.url,
   headers: { 'X-API-Key': server.key },
-  requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/v1/personal-connectors/admin/credentials/ca_load${(next++ * 7919) % IDS}` }) }],
+  requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/v1/personal-connectors/admin/credentials/by-connection/ca_load${(next++ * 7919) % IDS}` }) }],
 };
 
 try {
@@ -64,7 +67,7 @@ try {
     `# Load test, ${summary.date}`,
     '',
     `Machine: ${summary.cpu}, ${summary.cores} cores, ${summary.memory_gib} GiB, ${summary.os}, Node ${summary.node}.`,
-    `Server: production settings (response validation off, cache on), log level warn; Composio: local stand-in answering at once; requests spread over ${IDS} account ids (the cache holds 1000).`,
+    `Server: production settings (response validation off, cache on), default log level with access and audit lines to a file; reads by connection id (unregistered: the registry answers "not registered" from its cache); Composio: local stand-in answering at once; requests spread over ${IDS} account ids (the cache holds 1000).`,
     '',
     '| connections | duration | requests | req/s | p50 ms | p99 ms | errors | non-2xx | RSS before | RSS after |',
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -81,4 +84,5 @@ try {
 } finally {
   await server.stop();
   await composio.close();
+  rmSync(logDir, { recursive: true, force: true });
 }

@@ -1,9 +1,9 @@
-// Row 2 of the benchmark, the reference: bare Express 5 (defaults) answering the same JSON object.
+// The reference of the cached rows: bare Express 5 (defaults) answering the same JSON object.
 import express from 'express';
 
 const body = JSON.parse(process.env.BENCH_BODY ?? '{}');
 const app = express();
-app.get('/v1/personal-connectors/admin/credentials/:credential_id', (_req, res) => {
+app.get('/:any', (_req, res) => {
   res.json(body);
 });
 const server = app.listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));

@@ -1,4 +1,4 @@
-// Row 1 of the benchmark: bare node:http answering the same JSON body as the server.
+// Bare node:http answering the same JSON body as the server, for scale.
 import { createServer } from 'node:http';
 
 const body = process.env.BENCH_BODY ?? '{}';
