@@ -2,3 +2,4 @@ export { diffSpecs, judge, majorOf, type ChangeKind, type GateVerdict, type Spec
 export { normalizeSpec, dereference } from './normalize.js';
 export { bundleSpecs, bundleSpecsAt, defaultRef, type Bundles } from './bundle.js';
 export { formatVerdict } from './report.js';
+export { bumpFor, pendingClientBump, writeSpecChangeset, CLIENT_PACKAGE, type Bump } from './changeset.js';

@@ -100,3 +100,27 @@ describe('pnpm spec:breaking', () => {
     expect(gate('HEAD').out).toMatch(/aitronos \(info\.version 2\.0\.0\): 0 breaking/);
   });
 });
+
+describe('pnpm spec:breaking with Changesets', () => {
+  it('a breaking change also needs a major changeset of the client; --changeset writes it', () => {
+    git('reset', '-q', '--hard', 'HEAD~1');
+    execFileSync('mkdir', ['-p', path.join(scratch, '.changeset')]);
+    write('.changeset/config.json', '{}\n');
+    write(schema, withoutAccountEmail(read(schema)));
+    write(rootSpec, read(rootSpec).replace(/^(\s+version:\s*)['"]?1\.0\.0['"]?/m, '$12.0.0'));
+    git('add', '.');
+    commit('remove account_email in 2.0.0');
+    const without = gate('HEAD~1');
+    expect(without.out).toContain('no pending changeset releases @connector-credentials/client as a major');
+    expect(without.code).toBe(1);
+
+    const base = git('rev-parse', 'HEAD~1');
+    const written = gate('HEAD~1', '--changeset');
+    expect(written.out).toContain(`wrote .changeset/spec-changes-${base.slice(0, 7)}.md`);
+    const changeset = read(`.changeset/spec-changes-${base.slice(0, 7)}.md`);
+    expect(changeset).toMatch(/^---\n"@connector-credentials\/client": major\n---/);
+    expect(changeset).toContain('aitronos, breaking: GET /v1/personal-connectors/admin/credentials/{credential_id}: response 200 application/json: field `account_email` removed');
+    expect(changeset).toContain(`Spec diff from: ${base}`);
+    expect(gate('HEAD~1').code).toBe(0);
+  });
+});
