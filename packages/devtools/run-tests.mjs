@@ -1,4 +1,5 @@
-// The project's test command: lints both specs, checks generated code is fresh, type-checks
+// The project's test command: lints both specs, checks generated code is fresh, runs the
+// breaking-change gate of the specs (`breaking`: packages/spec-diff), type-checks
 // every package and runs every test suite through turbo, then prints one line of counts
 // summed over the suites' vitest reports: "N passed, N failed, N skipped". A skipped (or todo)
 // test fails the run: a suite that cannot run here must say so, not pass quietly.
@@ -29,7 +30,7 @@ for (const w of withTests) rmSync(reportOf(w), { force: true });
 
 const turbo = spawnSync(
   pnpm[0],
-  [...pnpm.slice(1), 'exec', 'turbo', 'run', ...(fast ? [task] : ['lint', 'check', 'typecheck', task]), '--continue=dependencies-successful', ...turboArgs],
+  [...pnpm.slice(1), 'exec', 'turbo', 'run', ...(fast ? [task] : ['lint', 'check', 'typecheck', 'breaking', task]), '--continue=dependencies-successful', ...turboArgs],
   { cwd: root, stdio: 'inherit', env: { ...process.env, REDOCLY_TELEMETRY: 'off' } },
 );
 

@@ -1,0 +1,3 @@
+export { createHandlers, aitronosHandlers, composioHandlers, createAitronosHttp, createComposioHttp, type ApiHandlerOptions } from './handlers.js';
+export { useScenario, resetScenario, parsePrefer, type Preference } from './prefer.js';
+export { scenariosOf, specs, type ApiName, type Scenario } from './spec.js';
