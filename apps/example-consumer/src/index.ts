@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * An admin service reading a credential through the client package:
- *   AITRONOS_BASE_URL=http://127.0.0.1:3000 AITRONOS_API_KEY=… node dist/index.js ca_Xo9ADr3cBz1p
- * (or AITRONOS_FLOWPLATE_KEY / AITRONOS_HUB_KEY). Prints a summary; secrets are shown masked.
+ *   AITRONOS_BASE_URL=http://127.0.0.1:3000 AITRONOS_API_KEY=… node dist/index.js tcred_…
+ * (or AITRONOS_FLOWPLATE_KEY / AITRONOS_HUB_KEY). The id is a credential id (`tcred_…`) or a
+ * Composio connection id (`ca_…`). Prints a summary; secrets are shown masked.
  */
 import { ApiError, createAitronosClient, type AitronosKey, type ConnectorCredentials } from '@connector-credentials/client';
 
@@ -18,7 +19,7 @@ const mask = (secret: string | null | undefined) => (secret ? `${secret.slice(0,
 export function summarize(c: ConnectorCredentials): string {
   const secrets = Object.keys(c.credentials);
   return [
-    `credential ${c.connection_id}`,
+    `credential ${c.credential_id ?? '(not registered)'}  connection ${c.connection_id}`,
     `  app: ${c.app_name ?? '-'}  scheme: ${c.auth_scheme ?? '-'}  status: ${c.status ?? '-'}`,
     `  account: ${c.account_email ?? '-'}  entity: ${c.entity_id ?? '-'}`,
     `  secrets: ${secrets.length ? secrets.join(', ') : 'none'}`,
@@ -29,10 +30,15 @@ export function summarize(c: ConnectorCredentials): string {
 
 async function main(): Promise<number> {
   const baseUrl = process.env.AITRONOS_BASE_URL ?? 'http://127.0.0.1:3000';
-  const id = process.argv[2] ?? 'ca_Xo9ADr3cBz1p';
+  const id = process.argv[2];
+  if (!id) {
+    console.error('usage: node dist/index.js <tcred_… credential id | ca_… connection id>');
+    return 2;
+  }
   const client = createAitronosClient({ baseUrl, ...keyFromEnvironment(process.env), timeoutMs: 10_000 });
   try {
-    console.log(summarize(await client.getAdminCredentials(id)));
+    const credentials = id.startsWith('tcred_') ? await client.getAdminCredentials(id) : await client.getAdminCredentialsByConnection(id);
+    console.log(summarize(credentials));
     return 0;
   } catch (error) {
     if (error instanceof ApiError) {

@@ -5,7 +5,8 @@ import { ApiError, createAitronosClient, type ConnectorCredentials, type ErrorEn
 const baseUrl = inject('aitronosMockUrl');
 const spec = createSpecValidator(openapiBundlePath('aitronos'));
 const path = '/v1/personal-connectors/admin/credentials/{credential_id}';
-const examples = spec.responseExamples().filter((e) => e.path === path);
+const examples = spec.responseExamples().filter((e) => e.path === path && e.method === 'get');
+const CREDENTIAL = 'tcred_7Hq2LmX9pR4vN8sK3dWz';
 
 /** Counts every HTTP attempt the client makes. */
 function countingFetch() {
@@ -28,7 +29,7 @@ describe('getAdminCredentials against the Aitronos mock', () => {
   it.each(examples.filter((e) => e.status === '200').map((e) => [e.name, e.value] as const))(
     'returns the %s example, valid under the spec',
     async (name, value) => {
-      const data = await client.getAdminCredentials('ca_Xo9ADr3cBz1p', { headers: { Prefer: `example=${name}` } });
+      const data = await client.getAdminCredentials(CREDENTIAL, { headers: { Prefer: `example=${name}` } });
       expect(data).toEqual(value);
       expect(spec.validateResponse('get', path, 200, data).errors).toEqual([]);
     },
@@ -40,12 +41,12 @@ describe('getAdminCredentials against the Aitronos mock', () => {
     ['hubKey', { hubKey: 'k' }],
   ] as const)('authenticates with %s in its own header', async (_name, key) => {
     const keyed = createAitronosClient({ baseUrl, ...key, retry: { retries: 0 } });
-    await expect(keyed.getAdminCredentials('ca_1')).resolves.toHaveProperty('connection_id');
+    await expect(keyed.getAdminCredentials(CREDENTIAL)).resolves.toHaveProperty('connection_id');
   });
 
   it('without a key gets AUTHENTICATION_REQUIRED as a typed error carrying the envelope', async () => {
     const anonymous = createAitronosClient({ baseUrl });
-    const error = await rejection(anonymous.getAdminCredentials('ca_1', { requestId: 'req_test_1' }));
+    const error = await rejection(anonymous.getAdminCredentials(CREDENTIAL, { requestId: 'req_test_1' }));
     expect(error.status).toBe(401);
     expect(error.code).toBe('AUTHENTICATION_REQUIRED');
     expect(error.requestId).toBe('req_test_1');
@@ -59,7 +60,7 @@ describe('getAdminCredentials against the Aitronos mock', () => {
     async (status, name, value) => {
       const counter = countingFetch();
       const noRetry = createAitronosClient({ baseUrl, apiKey: 'k', fetch: counter.fetch, retry: { retries: 0 } });
-      const error = await rejection(noRetry.getAdminCredentials('ca_1', { headers: { Prefer: `code=${status}, example=${name}` } }));
+      const error = await rejection(noRetry.getAdminCredentials(CREDENTIAL, { headers: { Prefer: `code=${status}, example=${name}` } }));
       const envelope = value as ErrorEnvelope;
       expect(error.status).toBe(Number(status));
       expect(error.code).toBe(envelope.error.code);
@@ -84,7 +85,7 @@ describe('getAdminCredentials against the Aitronos mock', () => {
         fetch: counter.fetch,
         retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
       });
-      const error = await rejection(retrying.getAdminCredentials('ca_1', { headers: { Prefer: `code=${status}` } }));
+      const error = await rejection(retrying.getAdminCredentials(CREDENTIAL, { headers: { Prefer: `code=${status}` } }));
       expect(error.status).toBe(status);
       expect(counter.calls, `calls for ${status}`).toBe(calls);
     }
@@ -93,7 +94,7 @@ describe('getAdminCredentials against the Aitronos mock', () => {
   it('does not wait for a Retry-After longer than allowed: the 503 is returned at once', async () => {
     const counter = countingFetch();
     const impatient = createAitronosClient({ baseUrl, apiKey: 'k', fetch: counter.fetch, retry: { retries: 3, maxRetryAfterMs: 1_000 } });
-    const error = await rejection(impatient.getAdminCredentials('ca_1', { headers: { Prefer: 'code=503' } }));
+    const error = await rejection(impatient.getAdminCredentials(CREDENTIAL, { headers: { Prefer: 'code=503' } }));
     expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(counter.calls).toBe(1);
   });
@@ -110,7 +111,7 @@ describe('getAdminCredentials against the Aitronos mock', () => {
 
   it('exposes the typed raw client, whose non-2xx answers are returned rather than thrown', async () => {
     const { data, error, response } = await client.raw.GET(path, {
-      params: { path: { credential_id: 'ca_1' } },
+      params: { path: { credential_id: CREDENTIAL } },
       headers: { Prefer: 'code=404' },
     });
     expect(response.status).toBe(404);

@@ -9,14 +9,82 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMocks, type MockServers } from '@connector-credentials/mocks';
 import { createSpecValidator, freePort, openapiBundlePath, repoRoot } from '@connector-credentials/testkit';
-import { ApiError, createAitronosClient, type ErrorEnvelope } from '../src/index.js';
+import { ApiError, createAitronosClient, type AitronosClient, type ErrorEnvelope } from '../src/index.js';
 
 const spec = createSpecValidator(openapiBundlePath('aitronos'));
 const PATH = '/v1/personal-connectors/admin/credentials/{credential_id}';
-const examples = spec.responseExamples().filter((e) => e.path === PATH);
-const documentedStatuses = Object.keys(
-  (spec.document.paths as Record<string, { get: { responses: Record<string, unknown> } }>)[PATH]!.get.responses,
+const CREDENTIAL = 'tcred_7Hq2LmX9pR4vN8sK3dWz';
+const CONNECTION = 'ca_Xo9ADr3cBz1p';
+const ORGANIZATION = 'org_4kQ9zT2mW8xR';
+const MOCK = 'http://127.0.0.1:4011';
+
+/** One sample call of each operation: its request as curl arguments, and as a client call. */
+const samples: Record<string, { method: string; path: string; body?: string; call: (options: string) => string; run: (client: AitronosClient, prefer: string) => Promise<unknown> }> = {
+  getAdminCredentials: {
+    method: 'get',
+    path: `/v1/personal-connectors/admin/credentials/${CREDENTIAL}`,
+    call: (o) => `getAdminCredentials('${CREDENTIAL}', ${o})`,
+    run: (c, prefer) => c.getAdminCredentials(CREDENTIAL, { headers: { Prefer: prefer } }),
+  },
+  getAdminCredentialsByConnection: {
+    method: 'get',
+    path: `/v1/personal-connectors/admin/credentials/by-connection/${CONNECTION}`,
+    call: (o) => `getAdminCredentialsByConnection('${CONNECTION}', ${o})`,
+    run: (c, prefer) => c.getAdminCredentialsByConnection(CONNECTION, { headers: { Prefer: prefer } }),
+  },
+  registerCredential: {
+    method: 'post',
+    path: '/v1/personal-connectors/admin/credentials',
+    body: `{"connection_id":"${CONNECTION}","organization_id":"${ORGANIZATION}"}`,
+    call: (o) => `registerCredential({ connection_id: '${CONNECTION}', organization_id: '${ORGANIZATION}' }, ${o})`,
+    run: (c, prefer) => c.registerCredential({ connection_id: CONNECTION, organization_id: ORGANIZATION }, { headers: { Prefer: prefer } }),
+  },
+  deleteCredential: {
+    method: 'delete',
+    path: `/v1/personal-connectors/admin/credentials/${CREDENTIAL}`,
+    call: (o) => `deleteCredential('${CREDENTIAL}', ${o})`,
+    run: (c, prefer) => c.deleteCredential(CREDENTIAL, { headers: { Prefer: prefer } }),
+  },
+  listConnections: {
+    method: 'get',
+    path: `/v1/personal-connectors/connections/googledrive?organization_id=${ORGANIZATION}`,
+    call: (o) => `listConnections('googledrive', '${ORGANIZATION}', ${o})`,
+    run: (c, prefer) => c.listConnections('googledrive', ORGANIZATION, { headers: { Prefer: prefer } }),
+  },
+  setConnectionActive: {
+    method: 'patch',
+    path: `/v1/personal-connectors/connections/${CREDENTIAL}/active`,
+    body: '{"is_active":false}',
+    call: (o) => `setConnectionActive('${CREDENTIAL}', false, ${o})`,
+    run: (c, prefer) => c.setConnectionActive(CREDENTIAL, false, { headers: { Prefer: prefer } }),
+  },
+};
+
+interface Operation {
+  operationId: string;
+  method: string;
+  path: string;
+  responses: Record<string, unknown>;
+}
+const operations: Operation[] = Object.entries(spec.document.paths as Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>>).flatMap(([path, item]) =>
+  Object.entries(item)
+    .filter(([, op]) => typeof op === 'object' && op !== null && typeof op.operationId === 'string')
+    .map(([method, op]) => ({ operationId: op.operationId!, method, path, responses: op.responses ?? {} })),
 );
+/** Every named response example of every operation, with the operation it belongs to. */
+const scenarios = operations.flatMap((op) =>
+  spec
+    .responseExamples()
+    .filter((e) => e.path === op.path && e.method === op.method)
+    .map((e) => ({ ...e, operation: op })),
+);
+const preferOf = (e: { status: string; name: string }) => (e.status.startsWith('2') ? `example=${e.name}` : `code=${e.status}, example=${e.name}`);
+const curlOf = (op: Operation, prefer: string) => {
+  const sample = samples[op.operationId]!;
+  const method = sample.method === 'get' ? '' : ` -X ${sample.method.toUpperCase()}`;
+  const body = sample.body ? ` -H 'Content-Type: application/json' -d '${sample.body}'` : '';
+  return `curl -s${method} -H 'X-API-Key: any' -H 'Prefer: ${prefer}'${body} '${MOCK}${sample.path}'`;
+};
 
 let mocks: MockServers;
 beforeAll(async () => {
@@ -29,40 +97,50 @@ afterAll(() => mocks.stop());
 
 const client = () => createAitronosClient({ baseUrl: mocks.aitronos.url, apiKey: 'any-key', retry: { retries: 0 } });
 
+describe('every operation', () => {
+  it('has a sample call here', () => {
+    expect(operations.map((op) => op.operationId).sort()).toEqual(Object.keys(samples).sort());
+  });
+});
+
 describe('the Aitronos mock', () => {
-  it.each(examples.map((e) => [e.status, e.name, e.value] as const))('%s %s is reachable with Prefer and valid', async (status, name, value) => {
-    const prefer = status === '200' ? `example=${name}` : `code=${status}, example=${name}`;
-    const outcome = await client()
-      .getAdminCredentials('ca_Xo9ADr3cBz1p', { headers: { Prefer: prefer } })
-      .then((data) => ({ status: 200, body: data as unknown }), (error: ApiError<ErrorEnvelope>) => ({ status: error.status, body: error.envelope as unknown }));
-    expect(outcome.status).toBe(Number(status));
-    expect(outcome.body).toEqual(value);
-    expect(spec.validateResponse('get', PATH, status, outcome.body).errors).toEqual([]);
+  it.each(scenarios.map((e) => [e.operation.operationId, e.status, e.name, e] as const))('%s %s %s is reachable with Prefer, through the client, and valid', async (_id, status, name, e) => {
+    const outcome = await samples[e.operation.operationId]!
+      .run(client(), preferOf(e))
+      .then((data) => ({ status: Number(status), body: data as unknown }), (error: ApiError<ErrorEnvelope>) => ({ status: error.status, body: error.envelope as unknown }));
+    expect(outcome, name).toEqual({ status: Number(status), body: e.value });
+    expect(spec.validateResponse(e.operation.method, e.operation.path, status, outcome.body).errors).toEqual([]);
   });
 
-  it.each(documentedStatuses)('Prefer: code=%s answers that status with a spec-valid body', async (status) => {
-    const response = await fetch(`${mocks.aitronos.url}/v1/personal-connectors/admin/credentials/ca_1`, {
-      headers: { 'X-API-Key': 'k', Prefer: `code=${status}` },
-    });
-    expect(response.status).toBe(Number(status));
-    expect(spec.validateResponse('get', PATH, status, await response.json()).errors).toEqual([]);
-  });
+  it.each(operations.flatMap((op) => Object.keys(op.responses).map((status) => [op.operationId, status, op] as const)))(
+    '%s: Prefer: code=%s answers that status with a spec-valid body',
+    async (_id, status, op) => {
+      const sample = samples[op.operationId]!;
+      const response = await fetch(`${mocks.aitronos.url}${sample.path}`, {
+        method: sample.method.toUpperCase(),
+        headers: { 'X-API-Key': 'k', Prefer: `code=${status}`, ...(sample.body ? { 'Content-Type': 'application/json' } : {}) },
+        ...(sample.body ? { body: sample.body } : {}),
+      });
+      expect(response.status).toBe(Number(status));
+      if (status !== '204') expect(spec.validateResponse(op.method, op.path, status, await response.json()).errors).toEqual([]);
+    },
+  );
 
   it('Prefer: dynamic=true generates spec-valid credentials', async () => {
     for (let i = 0; i < 10; i += 1) {
-      const data = await client().getAdminCredentials(`ca_${i}`, { headers: { Prefer: 'dynamic=true' } });
+      const data = await client().getAdminCredentials(CREDENTIAL, { headers: { Prefer: 'dynamic=true' } });
       expect(spec.validateResponse('get', PATH, 200, data).errors).toEqual([]);
     }
   });
 
   it('enforces security as the spec says: no key -> 401 AUTHENTICATION_REQUIRED', async () => {
-    const error = await createAitronosClient({ baseUrl: mocks.aitronos.url }).getAdminCredentials('ca_1').catch((e: ApiError) => e);
+    const error = await createAitronosClient({ baseUrl: mocks.aitronos.url }).getAdminCredentials(CREDENTIAL).catch((e: ApiError) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).code).toBe('AUTHENTICATION_REQUIRED');
   });
 
   it('answers CORS preflights from another origin, with the key and Prefer headers allowed', async () => {
-    const response = await fetch(`${mocks.aitronos.url}/v1/personal-connectors/admin/credentials/ca_1`, {
+    const response = await fetch(`${mocks.aitronos.url}/v1/personal-connectors/admin/credentials/${CREDENTIAL}`, {
       method: 'OPTIONS',
       headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-api-key,prefer' },
     });
@@ -83,13 +161,12 @@ describe("the README's scenario table", () => {
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     const block = /<!-- scenarios:start -->\n([\s\S]*?)<!-- scenarios:end -->/.exec(readme)?.[1] ?? '';
     const expected = [
-      '| scenario | status | `Prefer` | curl | client |',
-      '|---|---|---|---|---|',
-      ...examples.map((e) => {
-        const prefer = e.status === '200' ? `example=${e.name}` : `code=${e.status}, example=${e.name}`;
-        const curl = `curl -s -H 'X-API-Key: any' -H 'Prefer: ${prefer}' http://127.0.0.1:4011/v1/personal-connectors/admin/credentials/ca_1`;
-        const call = `getAdminCredentials('ca_1', { headers: { Prefer: '${prefer}' } })`;
-        return `| ${e.name} | ${e.status} | \`${prefer}\` | \`${curl}\` | \`${call}\` |`;
+      '| operation | scenario | status | `Prefer` | curl | client |',
+      '|---|---|---|---|---|---|',
+      ...scenarios.map((e) => {
+        const prefer = preferOf(e);
+        const call = samples[e.operation.operationId]!.call(`{ headers: { Prefer: '${prefer}' } }`);
+        return `| ${e.operation.operationId} | ${e.name} | ${e.status} | \`${prefer}\` | \`${curlOf(e.operation, prefer)}\` | \`${call}\` |`;
       }),
       '',
     ].join('\n');
@@ -100,14 +177,15 @@ describe("the README's scenario table", () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-    const rows = [...readme.matchAll(/^\| (\w+) \| (\d{3}) \| `[^`]+` \| `(curl [^`]+)` \|/gm)];
-    expect(rows.length).toBe(examples.length);
-    for (const [, name, status, curl] of rows) {
-      const command = curl!.replace('http://127.0.0.1:4011', mocks.aitronos.url).replace('curl -s', "curl -s -w '\\n%{http_code}'");
+    const rows = [...readme.matchAll(/^\| (\w+) \| (\w+) \| (\d{3}) \| `[^`]+` \| `(curl [^`]+)` \|/gm)];
+    expect(rows.length).toBe(scenarios.length);
+    for (const [, operationId, name, status, curl] of rows) {
+      const command = curl!.replace(MOCK, mocks.aitronos.url).replace('curl -s', "curl -s -w '\\n%{http_code}'");
       const { stdout } = await promisify(execFile)('sh', ['-c', command]);
       const lines = stdout.trimEnd().split('\n');
-      expect(lines.at(-1), `${name}`).toBe(status);
-      expect(JSON.parse(lines.slice(0, -1).join('\n'))).toEqual(examples.find((e) => e.name === name && e.status === status)!.value);
+      expect(lines.at(-1), `${operationId} ${name}`).toBe(status);
+      const expected = scenarios.find((e) => e.operation.operationId === operationId && e.name === name && e.status === status)!;
+      expect(JSON.parse(lines.slice(0, -1).join('\n'))).toEqual(expected.value);
     }
   });
 });
@@ -128,7 +206,7 @@ describe('the `npm run mock` command', () => {
     while (!output.includes('Stop with Ctrl-C.') && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
     expect(output).toContain(`Aitronos admin credentials API mock: http://127.0.0.1:${ports.aitronos}`);
     expect(output).toContain(`Composio connected accounts API mock: http://127.0.0.1:${ports.composio}`);
-    const response = await fetch(`http://127.0.0.1:${ports.aitronos}/v1/personal-connectors/admin/credentials/ca_1`, {
+    const response = await fetch(`http://127.0.0.1:${ports.aitronos}/v1/personal-connectors/admin/credentials/${CREDENTIAL}`, {
       headers: { 'X-API-Key': 'any', Prefer: 'example=masked_secrets' },
     });
     expect(((await response.json()) as { is_redacted: boolean }).is_redacted).toBe(true);

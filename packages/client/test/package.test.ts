@@ -44,7 +44,7 @@ export async function summary(id: string): Promise<string> {
   }
 }
 
-console.log(await summary('ca_Xo9ADr3cBz1p'));
+console.log(await summary('tcred_7Hq2LmX9pR4vN8sK3dWz'));
 `;
 
 

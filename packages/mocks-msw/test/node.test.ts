@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createAitronosClient, createComposioClient, type AitronosPaths, type ComposioPaths } from '@connector-credentials/client';
 import aitronosSpec from '@connector-credentials/openapi/aitronos.json' with { type: 'json' };
 import composioSpec from '@connector-credentials/openapi/composio.json' with { type: 'json' };
-import { createAitronosHttp, createHandlers, resetScenario, scenariosOf, useScenario } from '../src/index.ts';
+import { createAitronosHttp, createHandlers, resetScenario, scenariosOf, useScenario, type Scenario } from '../src/index.ts';
+import { aitronosCalls, callFor, composioCalls } from './calls.ts';
 
 const AITRONOS = 'http://aitronos.test';
 const COMPOSIO = 'http://composio.test';
@@ -29,10 +30,10 @@ const aitronos = (key: string | null = 'any') =>
 const composio = (key: string | null = 'any', apiVersion: 'v3' | 'v3.1' = 'v3') =>
   createComposioClient({ baseUrl: COMPOSIO, ...(key === null ? {} : { apiKey: key }), apiVersion, retry: { retries: 0 } });
 
-/** Status and body of a call, whether the client resolved or threw. */
-async function outcome(call: Promise<unknown>): Promise<{ status: number; body: unknown }> {
+/** Status and body of a call, whether the client resolved (with `ok`, the operation's 2xx) or threw. */
+async function outcome(call: Promise<unknown>, ok = 200): Promise<{ status: number; body: unknown }> {
   return call.then(
-    (body) => ({ status: 200, body }),
+    (body) => ({ status: ok, body }),
     (error: unknown) => {
       if (!(error instanceof ApiError)) throw error;
       return { status: error.status, body: error.envelope };
@@ -41,6 +42,8 @@ async function outcome(call: Promise<unknown>): Promise<{ status: number; body: 
 }
 
 const aitronosScenarios = scenariosOf('aitronos');
+
+const callOf = (scenario: Scenario) => callFor(aitronosCalls, scenario);
 const composioScenarios = scenariosOf('composio');
 
 describe('the specs and the handlers', () => {
@@ -62,15 +65,23 @@ describe('the specs and the handlers', () => {
 });
 
 describe('Aitronos, through createAitronosClient', () => {
-  it.each(aitronosScenarios.map((s) => [s.name, s.status, s.prefer, s] as const))('%s (%s) with Prefer: %s', async (_name, status, prefer, scenario) => {
-    const result = await outcome(aitronos().getAdminCredentials('ca_1', { headers: { Prefer: prefer } }));
+  it('has a client call for every operation', () => {
+    expect([...new Set(aitronosScenarios.map((s) => s.operationId))].sort()).toEqual(Object.keys(aitronosCalls).sort());
+  });
+
+  it.each(aitronosScenarios.map((s) => [s.operationId, s.name, s.status, s.prefer, s] as const))('%s %s (%s) with Prefer: %s', async (_id, _name, status, prefer, scenario) => {
+    const result = await outcome(callOf(scenario)(aitronos(), { headers: { Prefer: prefer } }), Number(status));
     expect(result).toEqual({ status: Number(status), body: scenario.value });
   });
 
-  it.each(aitronosScenarios.map((s) => [s.name, s.status, s] as const))('%s (%s) with useScenario', async (name, status, scenario) => {
+  it.each(aitronosScenarios.map((s) => [s.operationId, s.name, s.status, s] as const))('%s %s (%s) with useScenario', async (_id, name, status, scenario) => {
     useScenario(name);
-    const result = await outcome(aitronos().getAdminCredentials('ca_1'));
+    const result = await outcome(callOf(scenario)(aitronos(), {}), Number(status));
     expect(result).toEqual({ status: Number(status), body: scenario.value });
+  });
+
+  it('answers a 204 without a body', async () => {
+    await expect(aitronos().deleteCredential('tcred_7Hq2LmX9pR4vN8sK3dWz')).resolves.toBeUndefined();
   });
 
   it('a request’s Prefer wins over useScenario; useScenario also takes a Prefer value', async () => {
@@ -119,7 +130,7 @@ describe('Aitronos, through createAitronosClient', () => {
 describe('Composio, through createComposioClient', () => {
   it.each(composioScenarios.map((s) => [s.path, s.name, s.status, s.prefer, s] as const))('%s %s (%s) with Prefer: %s', async (path, _name, status, prefer, scenario) => {
     const client = composio('any', path.startsWith('/api/v3.1/') ? 'v3.1' : 'v3');
-    const result = await outcome(client.getConnectedAccount('ca_1', { headers: { Prefer: prefer } }));
+    const result = await outcome(callFor(composioCalls, scenario)(client, { headers: { Prefer: prefer } }), Number(status));
     expect(result).toEqual({ status: Number(status), body: scenario.value });
   });
 

@@ -4,6 +4,7 @@
 import { setupWorker } from 'msw/browser';
 import { ApiError, createAitronosClient, createComposioClient } from '@connector-credentials/client';
 import { createHandlers, resetScenario, scenariosOf, useScenario, type Scenario } from '../../src/index.ts';
+import { aitronosCalls, callFor, composioCalls } from '../calls.ts';
 
 export interface PageResult {
   api: string;
@@ -23,25 +24,27 @@ const call = (scenario: Scenario, headers: Record<string, string>, key: string |
   const retry = { retries: 0 };
   if (scenario.api === 'aitronos') {
     const client = key === null ? createAitronosClient({ baseUrl: aitronosUrl, retry }) : createAitronosClient({ baseUrl: aitronosUrl, apiKey: key, retry });
-    return client.getAdminCredentials('ca_1', { headers });
+    return callFor(aitronosCalls, scenario)(client, { headers });
   }
   const apiVersion = scenario.path.startsWith('/api/v3.1/') ? 'v3.1' : 'v3';
-  return createComposioClient({ baseUrl: composioUrl, ...(key === null ? {} : { apiKey: key }), apiVersion, retry }).getConnectedAccount('ca_1', { headers });
+  return callFor(composioCalls, scenario)(createComposioClient({ baseUrl: composioUrl, ...(key === null ? {} : { apiKey: key }), apiVersion, retry }), { headers });
 };
 
-const outcome = (pending: Promise<unknown>) =>
+/** Status and body; a resolved call answered the scenario's own 2xx. */
+const outcome = (pending: Promise<unknown>, ok: number) =>
   pending.then(
-    (body) => ({ status: 200, body }),
+    (body) => ({ status: ok, body }),
     (error: unknown) => (error instanceof ApiError ? { status: error.status, body: error.envelope } : { status: -1, body: String(error) }),
   );
 
 const results: PageResult[] = [];
 for (const scenario of [...scenariosOf('aitronos'), ...scenariosOf('composio')]) {
   const base = { api: scenario.api, path: scenario.path, name: scenario.name };
-  results.push({ ...base, via: 'Prefer', ...(await outcome(call(scenario, { Prefer: scenario.prefer }))) });
+  const ok = Number(scenario.status);
+  results.push({ ...base, via: 'Prefer', ...(await outcome(call(scenario, { Prefer: scenario.prefer }), ok)) });
   useScenario(scenario.name);
-  results.push({ ...base, via: 'useScenario', ...(await outcome(call(scenario, {}))) });
-  results.push({ ...base, via: 'no key', ...(await outcome(call(scenario, {}, null))) });
+  results.push({ ...base, via: 'useScenario', ...(await outcome(call(scenario, {}), ok)) });
+  results.push({ ...base, via: 'no key', ...(await outcome(call(scenario, {}, null), ok)) });
   resetScenario();
 }
 
