@@ -20,7 +20,8 @@ const mocks = await startMocks({
   host: process.env.MOCK_HOST,
 });
 
-const credentials = `${mocks.aitronos.url}/v1/personal-connectors/admin/credentials/ca_Xo9ADr3cBz1p`;
+const credentials = `${mocks.aitronos.url}/v1/personal-connectors/admin/credentials/tcred_7Hq2LmX9pR4vN8sK3dWz`;
+const byConnection = `${mocks.aitronos.url}/v1/personal-connectors/admin/credentials/by-connection/ca_Xo9ADr3cBz1p`;
 console.log(`
 Aitronos admin credentials API mock: ${mocks.aitronos.url}
 Composio connected accounts API mock: ${mocks.composio.url}
@@ -29,7 +30,11 @@ Any non-empty key is accepted; no key gives 401. Pick a scenario with the Prefer
   curl -s -H 'X-API-Key: any' -H 'Prefer: example=masked_secrets' ${credentials}
   curl -s -H 'X-API-Key: any' -H 'Prefer: code=404' ${credentials}
   curl -s -H 'X-API-Key: any' -H 'Prefer: dynamic=true' ${credentials}
+  curl -s -H 'X-API-Key: any' ${byConnection}
+  curl -s -X POST -H 'X-API-Key: any' -H 'Prefer: code=409' -H 'Content-Type: application/json' -d '{"connection_id":"ca_Xo9ADr3cBz1p","organization_id":"org_1"}' ${mocks.aitronos.url}/v1/personal-connectors/admin/credentials
+  curl -s -H 'X-API-Key: any' '${mocks.aitronos.url}/v1/personal-connectors/connections/googledrive?organization_id=org_1'
   curl -s -H 'x-api-key: any' -H 'Prefer: example=oauth1_active' ${mocks.composio.url}/api/v3/connected_accounts/ca_Tw9xLm3Qp2Rs
+Every scenario of every operation is in the README's scenario table.
 
 Stop with Ctrl-C.`);
 

@@ -30,6 +30,11 @@ export async function serve(env: NodeJS.ProcessEnv, options: ServeOptions = {}):
   const { logger } = running;
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down: draining in-flight requests');
+    // Whatever hangs (a connection, the database, Redis), the process ends.
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5_000).unref();
     void running
       .close()
       .then(beforeExit)

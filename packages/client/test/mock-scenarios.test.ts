@@ -202,16 +202,24 @@ describe('the `npm run mock` command', () => {
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const until = Date.now() + 60_000;
-    while (!output.includes('Stop with Ctrl-C.') && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-    expect(output).toContain(`Aitronos admin credentials API mock: http://127.0.0.1:${ports.aitronos}`);
-    expect(output).toContain(`Composio connected accounts API mock: http://127.0.0.1:${ports.composio}`);
-    const response = await fetch(`http://127.0.0.1:${ports.aitronos}/v1/personal-connectors/admin/credentials/${CREDENTIAL}`, {
-      headers: { 'X-API-Key': 'any', Prefer: 'example=masked_secrets' },
-    });
-    expect(((await response.json()) as { is_redacted: boolean }).is_redacted).toBe(true);
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    try {
+      const until = Date.now() + 60_000;
+      while (!output.includes('Stop with Ctrl-C.') && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+      expect(output).toContain(`Aitronos admin credentials API mock: http://127.0.0.1:${ports.aitronos}`);
+      expect(output).toContain(`Composio connected accounts API mock: http://127.0.0.1:${ports.composio}`);
+      const response = await fetch(`http://127.0.0.1:${ports.aitronos}/v1/personal-connectors/admin/credentials/${CREDENTIAL}`, {
+        headers: { 'X-API-Key': 'any', Prefer: 'example=masked_secrets' },
+      });
+      expect(((await response.json()) as { is_redacted: boolean }).is_redacted).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      // Also when an expectation failed: never leave the mocks running.
+      if (child.exitCode === null) {
+        child.kill('SIGINT');
+        await exited;
+      }
+    }
     await expect(fetch(`http://127.0.0.1:${ports.aitronos}/`)).rejects.toThrow();
   });
 });
