@@ -24,8 +24,16 @@ function answerOnSocket(socket: Duplex, appError: AppError): void {
 /** Requests Node's HTTP parser refuses (oversized headers, malformed lines, slow senders) still get the envelope. */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   const previous = lastResponse.get(socket);
-  const busy = previous !== undefined && (!previous.writableFinished || String(previous.getHeader('Connection')).toLowerCase() === 'close');
-  if (error.code === 'ECONNRESET' || !socket.writable || busy) {
+  if (previous !== undefined && !previous.writableFinished && error.code !== 'ECONNRESET' && socket.writable) {
+    // Garbage after a complete request that is still being answered: finish that answer (it is
+    // the last on this connection), then close. The garbage itself gets no second answer.
+    if (!previous.headersSent) previous.setHeader('Connection', 'close');
+    previous.once('finish', () => socket.end());
+    previous.once('close', () => socket.destroy());
+    return;
+  }
+  const answered = previous !== undefined && String(previous.getHeader('Connection')).toLowerCase() === 'close';
+  if (error.code === 'ECONNRESET' || !socket.writable || answered) {
     socket.destroy();
     return;
   }

@@ -1,6 +1,7 @@
 /**
- * Property-based fuzzing of everything a caller controls: method, path, credential id, query
- * string and headers, sent as raw bytes so that nothing is cleaned up on the way. Every answer
+ * Property-based fuzzing of everything a caller controls: method, path, ids, query string,
+ * headers and request bodies (JSON, malformed, oversized, of other types, with lying lengths),
+ * on every operation, sent as raw bytes so that nothing is cleaned up on the way. Every answer
  * comes within a bound, is never a 5xx, and is either a success or the envelope with its status.
  * Seeded and reproducible: FUZZ_SEED and FUZZ_RUNS (default 10 000).
  */
@@ -16,6 +17,7 @@ const ANSWER_WITHIN_MS = 5_000;
 const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
 const account = JSON.stringify(createSpecValidator(openapiBundlePath('composio')).responseExamples().find((e) => e.name === 'oauth2_active')!.value);
 const BASE = '/v1/personal-connectors/admin/credentials';
+const CONNECTIONS = '/v1/personal-connectors/connections';
 
 let upstream: LoopbackServer;
 let server: TestServer;
@@ -59,29 +61,33 @@ function send(bytes: Buffer): Promise<Answer> {
 }
 
 // --- what a caller controls ------------------------------------------------------------------
-const validId = fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/);
+const validId = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), fc.stringMatching(/^tcred_[A-Za-z0-9_-]{16,30}$/));
 const nastyId = fc.oneof(
   fc.constantFrom('..', '../..', '..%2F..%2Fetc%2Fpasswd', '%2e%2e%2f', 'a%2Fb', '%00', 'a%00b', '%ff%fe', '%', '%zz', '~', '%20', 'ca_1;rm', '$(id)', '{credential_id}'),
   fc.string({ unit: 'grapheme', maxLength: 30 }).map(encodeURIComponent),
   fc.string({ unit: 'binary', maxLength: 20 }).map(encodeURIComponent),
   fc.integer({ min: 129, max: 10_000 }).map((n) => 'a'.repeat(n)),
 );
+const anyId = fc.oneof(validId, nastyId);
 const path = fc.oneof(
-  { weight: 6, arbitrary: fc.oneof(validId, nastyId).map((id) => `${BASE}/${id}`) },
-  { weight: 1, arbitrary: fc.constantFrom(BASE, `${BASE}/`, `${BASE}//x`, `${BASE}/a/b`, '/v1', '/', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs/..', '//', '/%2e%2e/') },
+  { weight: 4, arbitrary: anyId.map((id) => `${BASE}/${id}`) },
+  { weight: 2, arbitrary: anyId.map((id) => `${BASE}/by-connection/${id}`) },
+  { weight: 2, arbitrary: fc.oneof(anyId.map((id) => `${CONNECTIONS}/${id}`), anyId.map((id) => `${CONNECTIONS}/${id}/active`)) },
+  { weight: 2, arbitrary: fc.constantFrom(BASE, `${BASE}/`, `${BASE}//x`, `${BASE}/a/b`, `${BASE}/by-connection`, CONNECTIONS, `${CONNECTIONS}/a/b/c`, '/v1', '/', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs/..', '//', '/%2e%2e/') },
   { weight: 1, arbitrary: fc.array(fc.string({ unit: 'binary-ascii', maxLength: 8 }).map(encodeURIComponent), { maxLength: 6 }).map((s) => `/${s.join('/')}`) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 40 }).map((s) => `/${s.replace(/[\s]/g, '')}`) },
 );
 const query = fc.option(
   fc.oneof(
-    fc.constantFrom('?', '?a', '?a=1', '?a=1&a=2', '?credential_id=x', '?__proto__=1', '?constructor[prototype]=x', '?%00=%00', `?${'q'.repeat(5000)}`),
+    fc.constantFrom('?', '?a', '?a=1', '?a=1&a=2', '?credential_id=x', '?__proto__=1', '?constructor[prototype]=x', '?%00=%00', `?${'q'.repeat(5000)}`, '?organization_id=org_1', '?organization_id=', '?organization_id=a&organization_id=b'),
     fc.string({ unit: 'binary-ascii', maxLength: 40 }).map((s) => `?${encodeURIComponent(s)}=${encodeURIComponent(s)}`),
   ),
   { nil: '' },
 );
 const method = fc.oneof(
   { weight: 6, arbitrary: fc.constant('GET') },
-  { weight: 2, arbitrary: fc.constantFrom('POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'get', 'CONNECT', 'PROPFIND') },
+  { weight: 4, arbitrary: fc.constantFrom('POST', 'PATCH', 'DELETE') },
+  { weight: 2, arbitrary: fc.constantFrom('PUT', 'HEAD', 'OPTIONS', 'TRACE', 'get', 'CONNECT', 'PROPFIND') },
   { weight: 1, arbitrary: fc.stringMatching(/^[A-Z]{1,12}$/) },
 );
 const keyValue = fc.oneof(
@@ -95,11 +101,32 @@ const header = fc.oneof(
   fc.tuple(fc.constantFrom('Content-Length', 'Transfer-Encoding', 'Expect', 'Accept', 'Content-Type', 'X-Forwarded-For', 'Cache-Control', 'Prefer', 'Upgrade', 'Host'), fc.string({ unit: 'binary-ascii', maxLength: 30 }).map((s) => s.replace(/[\r\n\0]/g, ''))),
   fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,20}$/), fc.string({ unit: 'binary-ascii', maxLength: 30 }).map((s) => s.replace(/[\r\n\0]/g, ''))),
 );
-const request = fc.record({ method, path, query, headers: fc.array(header, { maxLength: 5 }) });
+const jsonValue = fc.jsonValue({ maxDepth: 3 });
+/** A request body: well-formed registrations and toggles, near misses, anything JSON, and garbage. */
+const body = fc.option(
+  fc.record({
+    text: fc.oneof(
+      fc.record({ connection_id: fc.oneof(validId, nastyId), organization_id: fc.oneof(validId, fc.string()), credential_name: fc.option(fc.string({ maxLength: 300 }), { nil: undefined }) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      fc.record({ is_active: fc.oneof(fc.boolean(), jsonValue) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+      jsonValue.map((v) => JSON.stringify(v)),
+      fc.constantFrom('{', '{"connection_id":', 'null', '[]', '""', '{"__proto__":{"is_active":true}}', '{"is_active":true,"is_active":false}', 'x'.repeat(5000)),
+      fc.string({ unit: 'binary-ascii', maxLength: 100 }),
+    ),
+    type: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', ''),
+    // The declared length: right, or lying (the server must not wait for bytes that never come).
+    length: fc.oneof({ weight: 5, arbitrary: fc.constant<'exact'>('exact') }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 3000 }) }),
+  }),
+  { nil: undefined, freq: 2 },
+);
+const request = fc.record({ method, path, query, headers: fc.array(header, { maxLength: 5 }), body });
 
-function toBytes(r: { method: string; path: string; query: string; headers: Array<[string, string]> }): Buffer {
-  const lines = [`${r.method} ${r.path}${r.query} HTTP/1.1`, 'Host: 127.0.0.1', ...r.headers.map(([n, v]) => `${n}: ${v}`), 'Connection: close', '', ''];
-  return Buffer.from(lines.join('\r\n'), 'latin1');
+function toBytes(r: { method: string; path: string; query: string; headers: Array<[string, string]>; body: { text: string; type: string; length: 'exact' | number } | undefined }): Buffer {
+  const payload = r.body ? Buffer.from(r.body.text, 'utf8') : Buffer.alloc(0);
+  const bodyHeaders = r.body
+    ? [...(r.body.type ? [`Content-Type: ${r.body.type}`] : []), `Content-Length: ${r.body.length === 'exact' ? payload.length : Math.min(r.body.length, payload.length)}`]
+    : [];
+  const lines = [`${r.method} ${r.path}${r.query} HTTP/1.1`, 'Host: 127.0.0.1', ...r.headers.map(([n, v]) => `${n}: ${v}`), ...bodyHeaders, 'Connection: close', '', ''];
+  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), payload]);
 }
 
 describe(`fuzzing requests (seed ${SEED}, ${RUNS} runs)`, () => {
@@ -118,14 +145,16 @@ describe(`fuzzing requests (seed ${SEED}, ${RUNS} runs)`, () => {
           expect(envelope.error.status).toBe(answer.status);
           expect(aitronos.validateSchema('ErrorEnvelope', envelope).errors).toEqual([]);
           expect(answer.head).toMatch(new RegExp(`\\r\\nX-Request-Id: ${envelope.error.trace_id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\r\\n`, 'i'));
-        } else if (r.path.startsWith(`${BASE}/`) && answer.status === 200) {
+        } else if (r.path.startsWith(`${BASE}/`) && r.method === 'GET' && answer.status === 200) {
           expect(aitronos.validateSchema('ConnectorCredentials', JSON.parse(answer.body)).errors).toEqual([]);
+        } else if (answer.status === 201) {
+          expect(aitronos.validateSchema('CredentialRecord', JSON.parse(answer.body)).errors).toEqual([]);
         }
       }),
       { seed: SEED, numRuns: RUNS },
     );
     // The fuzzer reached the interesting answers, not only one kind of refusal.
-    for (const status of [200, 400, 401, 404, 405]) expect(statuses.get(status) ?? 0, `answers with status ${status}`).toBeGreaterThan(0);
+    for (const status of [200, 400, 401, 404, 405, 413]) expect(statuses.get(status) ?? 0, `answers with status ${status}`).toBeGreaterThan(0);
     expect((await fetch(`${server.running.url}/healthz`)).status).toBe(200);
   });
 });
