@@ -193,7 +193,8 @@ export function mapConnectedAccount(account: ConnectedAccount): MappedCredential
 
   const extraData: Record<string, VendorValue> = {};
   for (const [field, value] of Object.entries(val)) {
-    if (!consumed.has(field)) extraData[field] = value;
+    // What else a provider's token response held may hold secrets too: not for revoked accounts.
+    if (!consumed.has(field) && !(revoked && field === 'extra_token_data')) extraData[field] = value;
   }
 
   const idToken = str(val.id_token);

@@ -72,11 +72,35 @@ describe('mapConnectedAccount rules', () => {
 
   it('maps a scheme it does not know by taking every non-provider field as a secret', () => {
     const mapped = mapConnectedAccount(
-      withState('S2S_OAUTH2', { status: 'ACTIVE', access_token: 'a', scope: ['x', 'y'], expires_in: '60', subdomain: 'acme', sessionId: 7 }),
+      withState('ACME_TOKEN_V9', { status: 'ACTIVE', access_token: 'a', scope: ['x', 'y'], expires_in: '60', subdomain: 'acme', sessionId: 7 }),
     );
-    expect(mapped.auth_scheme).toBe('S2S_OAUTH2');
+    expect(mapped.auth_scheme).toBe('ACME_TOKEN_V9');
     expect(mapped.credentials).toEqual({ access_token: 'a', scope: 'x y', expires_in: 60, sessionId: 7 });
     expect(mapped.extra_data).toEqual({ subdomain: 'acme' });
+    expect(valid(mapped)).toEqual([]);
+  });
+
+  it('maps S2S_OAUTH2 by its own table: the token and the client credentials', () => {
+    const mapped = mapConnectedAccount(
+      withState('S2S_OAUTH2', { status: 'ACTIVE', access_token: 'a', client_id: 'c', client_secret: 's', token_type: 'bearer', scope: ['x', 'y'], expires_in: '60', subdomain: 'acme', note: 'n' }),
+    );
+    expect(mapped.credentials).toEqual({ access_token: 'a', client_id: 'c', client_secret: 's', token_type: 'bearer', scope: 'x y', expires_in: 60 });
+    expect(mapped.extra_data).toEqual({ subdomain: 'acme', note: 'n' });
+    expect(valid(mapped)).toEqual([]);
+  });
+
+  it.each(composioExamples.map((e) => [e.name, e.value as ConnectedAccount] as const))('never hands out the secrets of a REVOKED account (%s), whatever the vendor still sends', (_name, example) => {
+    const account = structuredClone(example);
+    account.status = 'REVOKED';
+    const val = account.state.val as Record<string, unknown>;
+    val.headers = { Authorization: 'Bearer still-here' };
+    val.query_params = { key: 'still-here' };
+    val.extra_token_data = { id_token: 'still-here' };
+    const mapped = mapConnectedAccount(account);
+    expect(mapped.status).toBe('REVOKED');
+    expect(mapped.credentials).toEqual({});
+    expect(mapped).toMatchObject({ extra_headers: {}, query_params: {}, id_token: null, code_verifier: null });
+    expect(JSON.stringify(mapped)).not.toContain('still-here');
     expect(valid(mapped)).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 export { createAitronosClient, AITRONOS_KEY_HEADERS, type AitronosClient, type AitronosClientOptions, type AitronosKey } from './aitronos.js';
-export { createComposioClient, type ComposioClient, type ComposioClientOptions } from './composio.js';
+export { createComposioClient, type ComposioClient, type ComposioClientOptions, type ListConnectedAccountsQuery } from './composio.js';
 export { ApiError, isApiError, type ClientErrorCode, type ApiErrorInit } from './errors.js';
 export { parseRetryAfter, RETRY_STATUSES, REQUEST_ID_HEADER, type RetryOptions, type TransportOptions } from './transport.js';
 export type { CallOptions, BaseClientOptions } from './options.js';

@@ -19,8 +19,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reads the Aitronos envelope (`{success:false, error:{code, trace_id, …}}`) or Composio's (`{error:{message, code:number, slug, request_id}}`). */
+/** Reads the Aitronos envelope (`{success:false, error:{code, trace_id, …}}`), Composio's (`{error:{message, code:number, slug, request_id}}`) or a bare `{message}`. */
 function readEnvelope(body: unknown): EnvelopeReading | undefined {
+  // Some Composio rate-limit answers carry only `{message}`.
+  if (isRecord(body) && body.error === undefined && typeof body.message === 'string') return { message: body.message };
   if (!isRecord(body) || !isRecord(body.error)) return undefined;
   const error = body.error;
   const reading: EnvelopeReading = {};

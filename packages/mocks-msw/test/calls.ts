@@ -18,6 +18,7 @@ export const aitronosCalls: Record<string, (client: AitronosClient, init: CallOp
 export const composioCalls: Record<string, (client: ComposioClient, init: CallOptions) => Promise<unknown>> = {
   getConnectedAccount: (c, init) => c.getConnectedAccount('ca_1', init),
   getConnectedAccountV31: (c, init) => c.getConnectedAccount('ca_1', init),
+  listConnectedAccounts: (c, init) => c.listConnectedAccounts({ user_ids: ['freddy_user_1'] }, init),
 };
 
 /** The call of a scenario's operation; throws for an operation without one. */

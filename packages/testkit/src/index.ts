@@ -4,6 +4,9 @@ export { startPrism, type PrismProcess, type StartPrismOptions } from '@connecto
 export { createSpecValidator, type SpecValidator, type ValidationResult } from './spec-validator.ts';
 export {
   loadVendorReference,
+  vendorReferencePath,
+  VENDOR_REFERENCES,
+  type VendorEdition,
   vendorConnectedAccountSchema,
   vendorErrorSchema,
   vendorStateVariants,

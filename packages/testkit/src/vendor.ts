@@ -11,10 +11,32 @@ import { formatErrors, type ValidationResult } from './spec-validator.ts';
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = { [key: string]: Json };
 
-/** The vendor's published OpenAPI 3.0 document (test data, see openapi/composio/reference/README.md). */
-export function loadVendorReference(): Schema {
-  const file = path.join(repoRoot, 'openapi', 'composio', 'reference', 'vendor-published.json');
-  return JSON.parse(readFileSync(file, 'utf8')) as Schema;
+/**
+ * The vendor's published schemas we keep (openapi/composio/reference/README.md): `january`, the
+ * one GET with its per-scheme state union; `current`, the 2026 revision of every
+ * connected-accounts operation, with a flattened state.
+ */
+export type VendorEdition = 'january' | 'current';
+
+export const VENDOR_REFERENCES: Record<VendorEdition, { file: string; shared: string; sha256: string }> = {
+  january: {
+    file: 'vendor-published.json',
+    shared: 'composio-get-connected-account.vendor.json',
+    sha256: '53a4042722ace6ba477a83d6bd3cd80a74cb5cbf23eef5daecb3238c52f371a6',
+  },
+  current: {
+    file: 'vendor-published-2026.json',
+    shared: 'composio-connected-accounts.vendor.json',
+    sha256: 'b97ddf9032571955387f1e9669380a7c29d2bacded0a42b35407e7716c1e912d',
+  },
+};
+
+/** Path of a reference copy in the repository. */
+export const vendorReferencePath = (edition: VendorEdition) => path.join(repoRoot, 'openapi', 'composio', 'reference', VENDOR_REFERENCES[edition].file);
+
+/** A published OpenAPI 3.0 document of the vendor (test data). */
+export function loadVendorReference(edition: VendorEdition = 'january'): Schema {
+  return JSON.parse(readFileSync(vendorReferencePath(edition), 'utf8')) as Schema;
 }
 
 /**
@@ -31,7 +53,7 @@ function toJsonSchema(node: Json, reading: VendorReading, inUnion = false): Json
   if (node === null || typeof node !== 'object') return node;
   const out: Schema = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === 'nullable' || key === 'example' || key === 'deprecated') continue;
+    if (key === 'nullable' || key === 'example' || key === 'deprecated' || key.startsWith('x-')) continue;
     if (key === 'anyOf' || key === 'oneOf') {
       out[key] = (value as Json[]).map((branch) => toJsonSchema(branch, reading, true));
     } else if (key === 'properties') {
@@ -75,12 +97,30 @@ export interface VendorStateVariant {
   schema: Schema;
 }
 
-/** One variant per (auth scheme, state status) pair the vendor's schema describes. */
+/**
+ * One variant per (auth scheme, state status) pair the vendor's schema describes: the branches of
+ * a state union (January), or every scheme with every status of a flattened state (2026).
+ */
 export function vendorStateVariants(reference = loadVendorReference(), reading: VendorReading = 'zod'): VendorStateVariant[] {
   const body = vendorConnectedAccountSchema(reference, reading);
   const properties = body.properties as Schema;
-  const state = properties.state as { oneOf: Schema[] };
+  const state = properties.state as { oneOf?: Schema[]; properties?: Schema };
   const variants: VendorStateVariant[] = [];
+  if (!state.oneOf) {
+    const stateProps = state.properties as Schema;
+    const val = stateProps.val as Schema;
+    const valProps = val.properties as Schema;
+    for (const authScheme of (stateProps.authScheme as Schema).enum as string[]) {
+      for (const status of (valProps.status as Schema).enum as string[]) {
+        const narrowed: Schema = {
+          ...state,
+          properties: { ...stateProps, authScheme: { type: 'string', enum: [authScheme] }, val: { ...val, properties: { ...valProps, status: { type: 'string', enum: [status] } } } },
+        };
+        variants.push({ authScheme, status, schema: { ...body, properties: { ...properties, state: narrowed } } });
+      }
+    }
+    return variants;
+  }
   for (const branch of state.oneOf) {
     const branchProps = branch.properties as Schema;
     const authScheme = ((branchProps.authScheme as Schema).enum as string[])[0]!;

@@ -44,6 +44,8 @@ type ComposioSchemas = ComposioComponents['schemas'];
 
 /** Body of Composio's `GET /api/v3/connected_accounts/{nanoid}`. */
 export type ConnectedAccount = ComposioSchemas['ConnectedAccount'];
+/** A page of Composio's `GET /api/v3/connected_accounts`. */
+export type ConnectedAccountList = ComposioSchemas['ConnectedAccountList'];
 export type ConnectionState = ComposioSchemas['ConnectionState'];
 export type OAuth2State = ComposioSchemas['OAuth2State'];
 export type OAuth1State = ComposioSchemas['OAuth1State'];

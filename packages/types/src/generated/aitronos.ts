@@ -378,7 +378,7 @@ export interface components {
          * KnownAuthScheme
          * @enum {string}
          */
-        KnownAuthScheme: "OAUTH2" | "OAUTH1" | "API_KEY" | "BASIC" | "BEARER_TOKEN" | "BILLCOM_AUTH" | "GOOGLE_SERVICE_ACCOUNT" | "NO_AUTH" | "BASIC_WITH_JWT" | "CALCOM_AUTH" | "SERVICE_ACCOUNT" | "SAML" | "DCR_OAUTH" | "S2S_OAUTH2";
+        KnownAuthScheme: "OAUTH2" | "OAUTH1" | "API_KEY" | "BASIC" | "BEARER_TOKEN" | "BILLCOM_AUTH" | "GOOGLE_SERVICE_ACCOUNT" | "NO_AUTH" | "BASIC_WITH_JWT" | "CALCOM_AUTH" | "SERVICE_ACCOUNT" | "SAML" | "DCR_OAUTH" | "S2S_OAUTH2" | "CIMD_OAUTH";
         /**
          * AuthScheme
          * @description How the connection authenticates. Known values are listed in `KnownAuthScheme`; a scheme the
@@ -388,9 +388,13 @@ export interface components {
         /**
          * CredentialSecrets
          * @description The secrets of the connection, taken from Composio `state.val` by auth scheme. A field is
-         *     present when the vendor sent it. By scheme:
-         *     - `OAUTH2`, `DCR_OAUTH`: `access_token`, `refresh_token`, `token_type`, `scope`, `expires_in`,
-         *       `authed_user` (Slack); `DCR_OAUTH` adds `client_id`, `client_secret`.
+         *     present when the vendor sent it, and the state holds real credentials (ACTIVE or INACTIVE).
+         *     A `REVOKED` account's secrets are never handed out, for any scheme, even when the vendor still
+         *     sends them (nor its header and query values, ID token or code verifier): `credentials` is
+         *     empty. By scheme:
+         *     - `OAUTH2`, `DCR_OAUTH`, `CIMD_OAUTH`: `access_token`, `refresh_token`, `token_type`, `scope`,
+         *       `expires_in`, `authed_user` (Slack); `DCR_OAUTH` adds `client_id`, `client_secret`.
+         *     - `S2S_OAUTH2`: `access_token`, `client_id`, `client_secret`, `token_type`, `scope`, `expires_in`.
          *     - `OAUTH1`: `oauth_token`, `oauth_token_secret`, `consumer_key`, `oauth_verifier`.
          *     - `API_KEY`: `api_key`, `generic_api_key`, `bearer_token`, `basic_encoded`.
          *     - `BASIC`, `BASIC_WITH_JWT`: `username`, `password`.

@@ -4,6 +4,28 @@
  */
 
 export interface paths {
+    "/api/v3/connected_accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List connected accounts with optional filters
+         * @description The project's connected accounts, filtered by toolkit, status, user, auth config or id, one
+         *     cursor-paged page at a time (`cursor`, `limit`); `next_cursor` is null on the last page.
+         *     Array filters are sent as repeated query parameters (`user_ids=a&user_ids=b`).
+         */
+        get: operations["listConnectedAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v3/connected_accounts/{nanoid}": {
         parameters: {
             query?: never;
@@ -64,6 +86,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * KnownConnectionStatus
+         * @enum {string}
+         */
+        KnownConnectionStatus: "INITIALIZING" | "INITIATED" | "ACTIVE" | "FAILED" | "EXPIRED" | "INACTIVE" | "REVOKED";
+        /**
+         * ConnectionStatus
+         * @description Status of the connection. The values listed in `KnownConnectionStatus` are the vendor's;
+         *     newer vendor versions add more (`REVOKED`), so any other string is accepted too.
+         */
+        ConnectionStatus: components["schemas"]["KnownConnectionStatus"] | string;
         /** Toolkit */
         Toolkit: {
             /** @description The slug of the toolkit (`github`, `googledrive`, …). */
@@ -73,7 +106,7 @@ export interface components {
          * KnownAuthScheme
          * @enum {string}
          */
-        KnownAuthScheme: "OAUTH2" | "OAUTH1" | "API_KEY" | "BASIC" | "BEARER_TOKEN" | "BILLCOM_AUTH" | "GOOGLE_SERVICE_ACCOUNT" | "NO_AUTH" | "BASIC_WITH_JWT" | "CALCOM_AUTH" | "SERVICE_ACCOUNT" | "SAML" | "DCR_OAUTH" | "S2S_OAUTH2";
+        KnownAuthScheme: "OAUTH2" | "OAUTH1" | "API_KEY" | "BASIC" | "BEARER_TOKEN" | "BILLCOM_AUTH" | "GOOGLE_SERVICE_ACCOUNT" | "NO_AUTH" | "BASIC_WITH_JWT" | "CALCOM_AUTH" | "SERVICE_ACCOUNT" | "SAML" | "DCR_OAUTH" | "CIMD_OAUTH" | "S2S_OAUTH2";
         /**
          * AuthScheme
          * @description Auth scheme of the connection. The values listed in `KnownAuthScheme` are the vendor's;
@@ -98,17 +131,6 @@ export interface components {
                 uuid: string;
             };
         };
-        /**
-         * KnownConnectionStatus
-         * @enum {string}
-         */
-        KnownConnectionStatus: "INITIALIZING" | "INITIATED" | "ACTIVE" | "FAILED" | "EXPIRED" | "INACTIVE" | "REVOKED";
-        /**
-         * ConnectionStatus
-         * @description Status of the connection. The values listed in `KnownConnectionStatus` are the vendor's;
-         *     newer vendor versions add more (`REVOKED`), so any other string is accepted too.
-         */
-        ConnectionStatus: components["schemas"]["KnownConnectionStatus"] | string;
         /**
          * ProviderFields
          * @description Provider-specific fields any `state.val` may carry (instance URLs, regions, account ids).
@@ -194,6 +216,10 @@ export interface components {
              */
             scope?: string | string[] | null | components["schemas"]["AnyVendorValue"];
             webhook_signature?: string;
+            /** @description What else the provider's token response held (2026 vendor versions); any values. */
+            extra_token_data?: {
+                [key: string]: unknown;
+            };
             /** @description For Slack user scopes. */
             authed_user?: {
                 access_token?: string;
@@ -422,14 +448,41 @@ export interface components {
             }) | components["schemas"]["FutureStatusVal"];
         };
         /**
+         * S2SOAuth2State
+         * @description State of an `S2S_OAUTH2` connection (server-to-server OAuth 2, client credentials): when
+         *     ACTIVE, `val` carries the access token and the client credentials that obtain it.
+         */
+        S2SOAuth2State: {
+            /** @enum {string} */
+            authScheme: "S2S_OAUTH2";
+            val: (components["schemas"]["ProviderFields"] & {
+                /** @enum {string} */
+                status: "ACTIVE" | "INACTIVE";
+                /** @description Secret. */
+                access_token?: string;
+                client_id?: string;
+                /** @description Secret. */
+                client_secret?: string;
+                token_type?: string;
+                /** @description Lifetime of the access token in seconds (number, numeric string or null). */
+                expires_in?: number | string | null;
+                /** @description Granted scopes, one string or a list, or null. */
+                scope?: string | string[] | null;
+            }) | (components["schemas"]["ProviderFields"] & {
+                /** @description Any status but ACTIVE and INACTIVE. */
+                status: string;
+            });
+        };
+        /**
          * OtherSchemeState
          * @description State of a connection whose scheme this spec does not describe in full (GOOGLE_SERVICE_ACCOUNT,
-         *     NO_AUTH, BILLCOM_AUTH, BASIC_WITH_JWT, CALCOM_AUTH, SERVICE_ACCOUNT, SAML, DCR_OAUTH, and
-         *     schemes the vendor adds later such as S2S_OAUTH2). `val` always has a `status`; its
+         *     NO_AUTH, BILLCOM_AUTH, BASIC_WITH_JWT, CALCOM_AUTH, SERVICE_ACCOUNT, SAML, DCR_OAUTH,
+         *     CIMD_OAUTH, and schemes the vendor adds later), and any state in the flattened shape of the
+         *     vendor's 2026 published schema, whatever its scheme. `val` always has a `status`; its
          *     other fields, secrets included, depend on the scheme.
          */
         OtherSchemeState: {
-            /** @description Any scheme other than the five described in full. */
+            /** @description Any scheme; the six described in full also have a variant of their own. */
             authScheme: string;
             val: components["schemas"]["ProviderFields"] & {
                 status: string;
@@ -438,9 +491,12 @@ export interface components {
         /**
          * ConnectionState
          * @description The auth state of the connection: `authScheme` and `val`, whose shape depends on the scheme
-         *     and status. `val` holds the secrets. Unknown schemes validate against `OtherSchemeState`.
+         *     and status (the per-scheme union the vendor's SDKs type; the 2026 published schema flattens it
+         *     into one object with the same fields). `val` holds the secrets. A state matches the variant
+         *     of its scheme, or, for schemes not described in full and for the flattened 2026 shape,
+         *     `OtherSchemeState` (hence `anyOf`: a described state matches both).
          */
-        ConnectionState: components["schemas"]["OAuth2State"] | components["schemas"]["OAuth1State"] | components["schemas"]["ApiKeyState"] | components["schemas"]["BasicState"] | components["schemas"]["BearerTokenState"] | components["schemas"]["OtherSchemeState"];
+        ConnectionState: components["schemas"]["OAuth2State"] | components["schemas"]["OAuth1State"] | components["schemas"]["ApiKeyState"] | components["schemas"]["BasicState"] | components["schemas"]["BearerTokenState"] | components["schemas"]["S2SOAuth2State"] | components["schemas"]["OtherSchemeState"];
         /**
          * DeprecatedConnectionInfo
          * @deprecated
@@ -459,6 +515,26 @@ export interface components {
             auth_config: components["schemas"]["AuthConfig"];
             /** @description The id of the connection (`ca_…`). */
             id: string;
+            /**
+             * @description A short, token-friendly name for telling accounts apart (`gmail_red-castle`). Required by the
+             *     vendor's 2026 schema; optional here, since payloads shaped by the January schema lack it.
+             */
+            word_id?: string | null;
+            /** @description A user-defined alias of the account. Required (nullable) since 2026, optional here as `word_id`. */
+            alias?: string | null;
+            /**
+             * @deprecated
+             * @description A copy of `state.authScheme` (2026 vendor versions); read `state.authScheme` instead.
+             */
+            authScheme?: string;
+            /** @description Experimental vendor fields (2026), such as `account_type` (`PRIVATE` or `SHARED`) and the sharing ACL; any values. */
+            experimental?: {
+                [key: string]: unknown;
+            };
+            /** @description OAuth scopes requested when the connection was last initiated (2026; absent for older connections). */
+            requested_scopes?: string[];
+            /** @description OAuth user-token scopes requested at the last initiation (Slack). */
+            requested_user_scopes?: string[];
             /**
              * @deprecated
              * @description The user (entity) the account belongs to. Deprecated by the vendor.
@@ -493,6 +569,18 @@ export interface components {
             deprecated?: components["schemas"]["DeprecatedConnectionInfo"];
         };
         /**
+         * ConnectedAccountList
+         * @description One page of connected accounts. Follow `next_cursor` until it is null.
+         */
+        ConnectedAccountList: {
+            items: components["schemas"]["ConnectedAccount"][];
+            /** @description Cursor of the next page; null on the last one. */
+            next_cursor?: string | null;
+            total_pages: number;
+            current_page: number;
+            total_items: number;
+        };
+        /**
          * ComposioError
          * @description Composio's error envelope.
          */
@@ -501,7 +589,7 @@ export interface components {
                 message: string;
                 /** @description Vendor error code. */
                 code: number;
-                /** @description Stable machine-readable name of the error. */
+                /** @description Stable machine-readable name of the error. Required by the vendor's 2026 schema; optional here, as older answers lack it. */
                 slug?: string;
                 /** @description HTTP status. */
                 status: number;
@@ -510,15 +598,27 @@ export interface components {
                 errors?: string[];
             };
         };
+        /**
+         * RateLimitMessage
+         * @description The bare body some rate-limited answers carry instead of the error envelope.
+         */
+        RateLimitMessage: {
+            message: string;
+        };
+        /**
+         * RateLimitError
+         * @description The body of a rate-limited answer (429): the error envelope, or just a message.
+         */
+        RateLimitError: components["schemas"]["Error"] | components["schemas"]["RateLimitMessage"];
     };
     responses: {
-        /** @description The connected account, with its auth state and secrets. */
-        ConnectedAccount: {
+        /** @description A page of connected accounts. */
+        ConnectedAccountList: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ConnectedAccount"];
+                "application/json": components["schemas"]["ConnectedAccountList"];
             };
         };
         /** @description Bad request: invalid nanoid format or another validation error. */
@@ -539,15 +639,6 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description The API key may not read this connected account. */
-        Forbidden: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Error"];
-            };
-        };
         /** @description No connected account has this id. */
         NotFound: {
             headers: {
@@ -557,18 +648,45 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Rate limit exceeded. */
-        TooManyRequests: {
+        /** @description A query parameter has a valid shape but an unusable value. */
+        UnprocessableEntity: {
             headers: {
-                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Rate limit exceeded (per organization, one-minute window). The body may be the error envelope or just a message. */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RateLimitError"];
+            };
+        };
         /** @description The vendor failed. */
         InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The connected account, with its auth state and secrets. */
+        ConnectedAccount: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConnectedAccount"];
+            };
+        };
+        /** @description The API key may not read this connected account. */
+        Forbidden: {
             headers: {
                 [name: string]: unknown;
             };
@@ -605,6 +723,45 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listConnectedAccounts: {
+        parameters: {
+            query?: {
+                /** @description The toolkit slugs of the connected accounts. */
+                toolkit_slugs?: string[];
+                /** @description The statuses of the connected accounts. */
+                statuses?: components["schemas"]["ConnectionStatus"][];
+                /** @description The cursor of the page to read (a previous page's `next_cursor`). */
+                cursor?: string;
+                /** @description Accounts per page. */
+                limit?: number;
+                /** @description The users (entities) of the connected accounts. */
+                user_ids?: string[];
+                /** @description The auth configs of the connected accounts. */
+                auth_config_ids?: string[];
+                /** @description The connected accounts to return. */
+                connected_account_ids?: string[];
+                /** @description The field to order by. */
+                order_by?: "created_at" | "updated_at";
+                /** @description The order direction. */
+                order_direction?: "asc" | "desc";
+                /** @description Experimental: the sharing model to list. Omitted: PRIVATE only; SHARED, or ALL for both. */
+                account_type?: "PRIVATE" | "SHARED" | "ALL";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["ConnectedAccountList"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     getConnectedAccount: {
         parameters: {
             query?: never;
