@@ -169,8 +169,7 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
 
-  const audit = deps.logger.child({ audit: true });
-  const services = { registry: deps.registry, reader: deps.reader, gateway: deps.gateway, audit };
+  const services = { registry: deps.registry, reader: deps.reader, gateway: deps.gateway };
   app.post(CREDENTIALS_PATH, registerCredential(services));
   app.get(`${CREDENTIALS_PATH}/by-connection/:connection_id`, getAdminCredentialsByConnection(services));
   app.get(`${CREDENTIALS_PATH}/:credential_id`, getAdminCredentials(services));

@@ -149,11 +149,9 @@ export function errorRenderer(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const appError = toAppError(error);
     const traceId = String(req.id ?? '');
-    if (appError.status >= 500) {
-      req.log?.error({ err: error, code: appError.code }, appError.systemMessage);
-    } else {
-      req.log?.info({ code: appError.code }, appError.systemMessage);
-    }
+    res.locals.failure = appError.code;
+    // The request's own line says how it ended; a fault of the server also gets its details.
+    if (appError.status >= 500) logger.error({ trace_id: traceId, err: error, code: appError.code }, appError.systemMessage);
     if (res.headersSent) {
       logger.error({ trace_id: traceId }, 'error after the response started; closing the connection');
       res.destroy();

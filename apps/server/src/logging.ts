@@ -1,27 +1,51 @@
+/**
+ * Logs: pino, JSON, one line per request. That line carries the access facts (trace id, method,
+ * path, status, time) and, for operations that leave an audit trail, the audit facts too (who,
+ * which credential and connection, the outcome), so a credential read costs one serialization,
+ * not two. Nothing in a line comes from headers or bodies, so no secret can reach it; the
+ * redaction paths are a net for what is logged elsewhere (errors).
+ */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { pinoHttp, type Options } from 'pino-http';
 
-/** Paths that could ever hold a secret; their values are replaced in every log line. */
-export const REDACTED_PATHS = [
-  'req.headers["x-api-key"]',
-  'req.headers["x-flowplate-key"]',
-  'req.headers["x-aitronos-hub-key"]',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers["x-api-key"]',
-  '*.headers["x-api-key"]',
-  'apiKey',
-  '*.apiKey',
-  'credentials',
-  '*.credentials',
-  'access_token',
-  '*.access_token',
-  'refresh_token',
-  '*.refresh_token',
-];
+/** What an operation records of a request for the audit trail (set on `res.locals.audit`). */
+export interface AuditFacts {
+  event: 'credential_read' | 'credential_registered' | 'credential_deleted' | 'connection_toggled';
+  key_name: string;
+  credential_id?: string | null;
+  connection_id?: string;
+  organization_id?: string;
+  is_active?: boolean;
+  /** `success`, `stale:<code>`, or the error code; filled from the error when not set. */
+  outcome?: string;
+}
 
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** The request id (trace id), set by requestLogger. */
+    id?: string;
+  }
+}
+
+declare global {
+  namespace Express {
+    interface Locals {
+      audit?: AuditFacts;
+      /** The error code the request ended with, set by the error renderer. */
+      failure?: string;
+    }
+  }
+}
+
+/** Paths that could ever hold a secret in what is logged besides the request lines. */
+export const REDACTED_PATHS = ['apiKey', 'credentials', 'access_token', 'refresh_token', 'err.headers', 'err.request'];
+
+/**
+ * The server's logger. Without a destination it writes to stdout asynchronously (sonic-boom
+ * buffers and flushes off the request path; what is buffered is flushed when the process exits).
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -30,7 +54,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 
@@ -45,26 +69,32 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newRequestId();
 }
 
-/** Request logging with the request id; logs method, path (without the query) and status, never headers or bodies. */
-export function requestLogger(logger: Logger) {
-  const options: Options = {
-    logger,
-    genReqId(req: IncomingMessage, res: ServerResponse) {
-      const id = requestIdOf(req);
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({
-        id: req.id,
-        method: req.method,
-        path: String(req.url ?? '').split('?')[0]!.slice(0, 512),
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-    customAttributeKeys: { reqId: 'trace_id' },
-    quietReqLogger: true,
+/** Sets the request id (echoed in `X-Request-Id`) and writes the request's one line when it ends. */
+export function requestLogger(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const id = requestIdOf(req);
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    const started = performance.now();
+    const done = (aborted: boolean) => {
+      const { audit, failure } = res.locals;
+      const status = res.statusCode;
+      const line = {
+        trace_id: id,
+        req: { method: req.method, path: (req.originalUrl.split('?')[0] ?? '').slice(0, 512) },
+        res: { statusCode: status },
+        responseTime: Math.round(performance.now() - started),
+        ...(failure !== undefined && { code: failure }),
+        ...(audit && { audit: true, ...audit, outcome: aborted ? 'abandoned' : (audit.outcome ?? failure ?? 'success') }),
+      };
+      if (aborted) logger.info(line, 'request aborted');
+      else if (status >= 500) logger.error(line, 'request failed');
+      else logger.info(line, 'request completed');
+    };
+    res.once('finish', () => done(false));
+    res.once('close', () => {
+      if (!res.writableFinished) done(true);
+    });
+    next();
   };
-  return pinoHttp(options);
 }

@@ -4,7 +4,6 @@
  */
 import type { RequestHandler } from 'express';
 import type { AitronosOperations } from '@connector-credentials/types';
-import type { Logger } from 'pino';
 import type { CredentialsReader } from '../credentials-reader.js';
 import { principalOf } from '../auth.js';
 import { AppError } from '../errors.js';
@@ -16,7 +15,6 @@ type SetActive = AitronosOperations['setConnectionActive'];
 export interface ConnectionsDependencies {
   registry: Registry;
   reader: CredentialsReader;
-  audit: Logger;
 }
 
 export function listConnections(deps: Pick<ConnectionsDependencies, 'registry'>): RequestHandler<List['parameters']['path'], List['responses'][200]['content']['application/json']> {
@@ -36,7 +34,7 @@ export function setConnectionActive(
     const entry = await deps.registry.setActive(id, req.body.is_active);
     if (!entry) throw new AppError('CREDENTIAL_NOT_FOUND', { systemMessage: 'No credential is registered with this id', details: { credential_id: id } });
     if (!entry.is_active) await deps.reader.forget(entry.connection_id);
-    deps.audit.info({ event: 'connection_toggled', key_name: principalOf(res).name, credential_id: id, is_active: entry.is_active, trace_id: String(req.id) }, 'connection toggled');
+    res.locals.audit = { event: 'connection_toggled', key_name: principalOf(res).name, credential_id: id, connection_id: entry.connection_id, is_active: entry.is_active };
     res.status(200).json({ id: entry.id, is_active: entry.is_active });
   };
 }

@@ -1,14 +1,13 @@
 /**
  * `GET …/admin/credentials/{credential_id}` and `GET …/admin/credentials/by-connection/{connection_id}`:
  * resolve the registry entry (from memory when warm), read the connection's credentials (store,
- * or Composio and map), answer. One audit line per read.
+ * or Composio and map), answer. The audit facts go on the request's log line.
  */
 import type { RequestHandler, Response } from 'express';
 import type { AitronosOperations, ConnectorCredentials } from '@connector-credentials/types';
-import type { Logger } from 'pino';
 import type { CredentialsReader } from '../credentials-reader.js';
 import { principalOf } from '../auth.js';
-import { AppError, toAppError } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { CredentialEntry, Registry } from '../registry/registry.js';
 
 type ByCredential = AitronosOperations['getAdminCredentials'];
@@ -23,32 +22,13 @@ const NO_CACHE = /(?:^|,)\s*no-cache\s*(?:,|$)/i;
 export interface ReadDependencies {
   registry: Registry;
   reader: CredentialsReader;
-  audit: Logger;
 }
 
-/** Reads `connectionId` for `entry` (undefined: not registered) and answers; audits the outcome. */
-async function answer(deps: ReadDependencies, res: Response<Ok>, connectionId: string, entry: CredentialEntry | undefined, audited: { credential_id: string | null }, noCache: boolean): Promise<void> {
-  const traceId = String(res.req.id);
-  // Noticed so that an abandoned request is not counted as a failure.
-  let gone = false;
-  res.on('close', () => {
-    gone = !res.writableFinished;
-  });
-  const record = (outcome: string) =>
-    deps.audit.info(
-      { event: 'credential_read', key_name: principalOf(res).name, ...audited, connection_id: connectionId, outcome, trace_id: traceId },
-      'credential read',
-    );
-  let result;
-  try {
-    result = await deps.reader.read(connectionId, { requestId: traceId, noCache });
-  } catch (error) {
-    if (gone) return record('abandoned'); // nobody to answer, and no fault of the server
-    record(toAppError(error).code);
-    throw error;
-  }
-  if (gone) return record('abandoned');
-  record(result.stale ? `stale:${result.stale}` : 'success');
+/** Reads `connectionId` for `entry` (undefined: not registered) and answers. */
+async function answer(deps: ReadDependencies, res: Response<Ok>, connectionId: string, entry: CredentialEntry | undefined, noCache: boolean): Promise<void> {
+  res.locals.audit = { event: 'credential_read', key_name: principalOf(res).name, credential_id: entry?.id ?? null, connection_id: connectionId };
+  const result = await deps.reader.read(connectionId, { requestId: String(res.req.id), noCache });
+  res.locals.audit.outcome = result.stale ? `stale:${result.stale}` : 'success';
   const body: ConnectorCredentials = {
     credential_id: entry?.id ?? null,
     ...result.credentials,
@@ -67,10 +47,10 @@ export function getAdminCredentials(deps: ReadDependencies): RequestHandler<ByCr
     const credentialId = req.params.credential_id;
     const entry = await deps.registry.get(credentialId);
     if (!entry) {
-      deps.audit.info({ event: 'credential_read', key_name: principalOf(res).name, credential_id: credentialId, outcome: 'CREDENTIAL_NOT_FOUND', trace_id: String(req.id) }, 'credential read');
+      res.locals.audit = { event: 'credential_read', key_name: principalOf(res).name, credential_id: credentialId };
       throw new AppError('CREDENTIAL_NOT_FOUND', { systemMessage: 'No credential is registered with this id', details: { credential_id: credentialId } });
     }
-    await answer(deps, res, entry.connection_id, entry, { credential_id: entry.id }, noCacheOf(req.headers['cache-control']));
+    await answer(deps, res, entry.connection_id, entry, noCacheOf(req.headers['cache-control']));
   };
 }
 
@@ -78,6 +58,6 @@ export function getAdminCredentialsByConnection(deps: ReadDependencies): Request
   return async (req, res) => {
     const connectionId = req.params.connection_id;
     const entry = await deps.registry.getByConnection(connectionId);
-    await answer(deps, res, connectionId, entry, { credential_id: entry?.id ?? null }, noCacheOf(req.headers['cache-control']));
+    await answer(deps, res, connectionId, entry, noCacheOf(req.headers['cache-control']));
   };
 }

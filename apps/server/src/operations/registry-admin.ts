@@ -4,7 +4,6 @@
  */
 import type { RequestHandler } from 'express';
 import type { AitronosOperations, ConnectedAccount, CredentialRecord } from '@connector-credentials/types';
-import type { Logger } from 'pino';
 import type { ComposioGateway } from '../composio/index.js';
 import type { CredentialsReader } from '../credentials-reader.js';
 import { principalOf } from '../auth.js';
@@ -20,7 +19,6 @@ export interface RegistryAdminDependencies {
   registry: Registry;
   gateway: ComposioGateway;
   reader: CredentialsReader;
-  audit: Logger;
 }
 
 /** The tool key of an account: its toolkit slug, lower case, limited to the spec's alphabet. */
@@ -51,7 +49,7 @@ export function registerCredential(deps: RegistryAdminDependencies): RequestHand
       });
     }
     const record = recordOf(result.created);
-    deps.audit.info({ event: 'credential_registered', key_name: principalOf(res).name, credential_id: record.id, connection_id: connectionId, organization_id: organizationId, trace_id: String(req.id) }, 'credential registered');
+    res.locals.audit = { event: 'credential_registered', key_name: principalOf(res).name, credential_id: record.id, connection_id: connectionId, organization_id: organizationId };
     res.setHeader('Location', `/v1/personal-connectors/admin/credentials/${record.id}`);
     res.status(201).json(record);
   };
@@ -65,7 +63,7 @@ export function deleteCredential(deps: RegistryAdminDependencies): RequestHandle
       throw new AppError('CREDENTIAL_NOT_FOUND', { systemMessage: 'No credential is registered with this id', details: { credential_id: id } });
     }
     await deps.reader.forget(entry.connection_id);
-    deps.audit.info({ event: 'credential_deleted', key_name: principalOf(res).name, credential_id: id, connection_id: entry.connection_id, trace_id: String(req.id) }, 'credential deleted');
+    res.locals.audit = { event: 'credential_deleted', key_name: principalOf(res).name, credential_id: id, connection_id: entry.connection_id };
     res.status(204).end();
   };
 }
