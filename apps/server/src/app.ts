@@ -94,6 +94,24 @@ function limiter(name: string, limit: number, windowMs: number, metrics: Metrics
   });
 }
 
+/**
+ * helmet's headers, computed once: with this configuration they do not depend on the request, so
+ * helmet runs once on a stand-in response and each answer gets the same headers.
+ */
+function securityHeaders(options: Parameters<typeof helmet>[0]): RequestHandler {
+  const headers = new Map<string, string>();
+  const removed: string[] = [];
+  const standIn = { setHeader: (name: string, value: unknown) => headers.set(name, String(value)), removeHeader: (name: string) => removed.push(name) };
+  let done = false;
+  helmet(options)({} as never, standIn as never, () => (done = true));
+  if (!done) throw new Error('helmet did not finish synchronously: its headers are not static');
+  return (_req, res, next) => {
+    res.setHeaders(headers);
+    for (const name of removed) res.removeHeader(name);
+    next();
+  };
+}
+
 /** Redoc's page needs its inline script and styles; nothing else is loaded from anywhere. */
 const DOCS_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -108,7 +126,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(requestLogger(deps.logger));
   app.use(recordMetrics(deps.metrics));
   app.use(
-    helmet({
+    securityHeaders({
       contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
       crossOriginResourcePolicy: { policy: 'same-origin' },
     }),
