@@ -1,6 +1,7 @@
 /**
- * The property that matters most: for every payload valid under the vendor's published schema,
- * the endpoint answers 200 with a body valid under the Aitronos spec. Through the real HTTP path:
+ * The property that matters most: for every payload valid under either of the vendor's published
+ * schemas (January 2026, and the 2026 revision with its flattened state), the endpoint answers 200
+ * with a body valid under the Aitronos spec. Through the real HTTP path:
  * a loopback stand-in for Composio serves each generated payload, the server (response validation
  * on) maps it, the generated client reads it.
  */
@@ -9,6 +10,7 @@ import {
   createSpecValidator,
   createVendorValidator,
   generateVendorPayloads,
+  loadVendorReference,
   openapiBundlePath,
   startLoopbackServer,
   startPrism,
@@ -24,8 +26,10 @@ const COUNT = Number(process.env.PROPERTY_COUNT ?? 500);
 const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
 const PATH = '/v1/personal-connectors/admin/credentials/by-connection/{connection_id}';
 
-describe.each(['zod', 'literal'] as const)(`${COUNT} payloads generated from the vendor schema (%s reading, seed ${SEED}), through HTTP`, (reading) => {
-  const payloads = generateVendorPayloads({ seed: SEED, count: COUNT, reading });
+const cases = (['january', 'current'] as const).flatMap((edition) => (['zod', 'literal'] as const).map((reading) => [edition, reading] as const));
+describe.each(cases)(`${COUNT} payloads generated from the %s vendor schema (%s reading, seed ${SEED}), through HTTP`, (edition, reading) => {
+  const reference = loadVendorReference(edition);
+  const payloads = generateVendorPayloads({ seed: SEED, count: COUNT, reading }, reference);
   let upstream: LoopbackServer;
   let server: TestServer;
 
@@ -46,7 +50,7 @@ describe.each(['zod', 'literal'] as const)(`${COUNT} payloads generated from the
 
   it('every one is answered 200 with a body valid under the Aitronos spec', async () => {
     expect(payloads.length).toBeGreaterThanOrEqual(500);
-    const vendor = createVendorValidator(undefined, reading);
+    const vendor = createVendorValidator(reference, reading);
     const failures: string[] = [];
     for (let index = 0; index < payloads.length; index += 1) {
       expect(vendor.validateConnectedAccount(payloads[index]).errors).toEqual([]);
