@@ -92,7 +92,8 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus 
     } catch {
       // not yet
     }
-    if (i > 400 || child.exitCode !== null) {
+    // Up to 90 s: PGlite initialises its data directory on first start, slowly on a busy machine.
+    if (i > 1800 || child.exitCode !== null) {
       child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
       throw new Error(`server did not start: ${stderr}`);
