@@ -18,7 +18,7 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
   return { child, output: () => output, exit };
 }
 
-async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
+async function waitFor(check: () => boolean, ms = 60_000): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until) throw new Error('timed out');

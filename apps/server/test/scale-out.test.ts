@@ -110,7 +110,7 @@ async function startInstances(count: number, env: Record<string, string>): Promi
         } catch {
           // not yet
         }
-        if (i > 400) throw new Error(`instance did not start: ${output}`);
+        if (i > 1200) throw new Error(`instance did not start: ${output}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     }),
