@@ -64,6 +64,10 @@ export class AppError extends Error {
   }
 }
 
+/** 404 for a credential id the registry does not have: the one wording every operation uses. */
+export const credentialNotFound = (credentialId: string) =>
+  new AppError('CREDENTIAL_NOT_FOUND', { systemMessage: 'No credential is registered with this id', details: { credential_id: credentialId } });
+
 /** Shape of the errors express-openapi-validator and Express's own parsers raise. */
 interface HttpishError {
   status?: number;

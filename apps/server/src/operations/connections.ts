@@ -6,7 +6,7 @@ import type { RequestHandler } from 'express';
 import type { AitronosOperations } from '@connector-credentials/types';
 import type { CredentialsReader } from '../credentials-reader.js';
 import { principalOf } from '../auth.js';
-import { AppError } from '../errors.js';
+import { credentialNotFound } from '../errors.js';
 import type { Registry } from '../registry/registry.js';
 
 type List = AitronosOperations['listConnections'];
@@ -32,7 +32,7 @@ export function setConnectionActive(
   return async (req, res) => {
     const id = req.params.credential_id;
     const entry = await deps.registry.setActive(id, req.body.is_active);
-    if (!entry) throw new AppError('CREDENTIAL_NOT_FOUND', { systemMessage: 'No credential is registered with this id', details: { credential_id: id } });
+    if (!entry) throw credentialNotFound(id);
     if (!entry.is_active) await deps.reader.forget(entry.connection_id);
     res.locals.audit = { event: 'connection_toggled', key_name: principalOf(res).name, credential_id: id, connection_id: entry.connection_id, is_active: entry.is_active };
     res.status(200).json({ id: entry.id, is_active: entry.is_active });

@@ -7,7 +7,7 @@ import type { RequestHandler, Response } from 'express';
 import type { AitronosOperations, ConnectorCredentials } from '@connector-credentials/types';
 import type { CredentialsReader } from '../credentials-reader.js';
 import { principalOf } from '../auth.js';
-import { AppError } from '../errors.js';
+import { credentialNotFound } from '../errors.js';
 import type { CredentialEntry, Registry } from '../registry/registry.js';
 
 type ByCredential = AitronosOperations['getAdminCredentials'];
@@ -48,7 +48,7 @@ export function getAdminCredentials(deps: ReadDependencies): RequestHandler<ByCr
     const entry = await deps.registry.get(credentialId);
     if (!entry) {
       res.locals.audit = { event: 'credential_read', key_name: principalOf(res).name, credential_id: credentialId };
-      throw new AppError('CREDENTIAL_NOT_FOUND', { systemMessage: 'No credential is registered with this id', details: { credential_id: credentialId } });
+      throw credentialNotFound(credentialId);
     }
     await answer(deps, res, entry.connection_id, entry, noCacheOf(req.headers['cache-control']));
   };

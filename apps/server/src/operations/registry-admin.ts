@@ -7,7 +7,7 @@ import type { AitronosOperations, ConnectedAccount, CredentialRecord } from '@co
 import type { ComposioGateway } from '../composio/index.js';
 import type { CredentialsReader } from '../credentials-reader.js';
 import { principalOf } from '../auth.js';
-import { AppError } from '../errors.js';
+import { AppError, credentialNotFound } from '../errors.js';
 import { mapConnectedAccount } from '../map-connected-account.js';
 import type { CredentialEntry, Registry } from '../registry/registry.js';
 
@@ -60,7 +60,7 @@ export function deleteCredential(deps: RegistryAdminDependencies): RequestHandle
     const id = req.params.credential_id;
     const entry = await deps.registry.get(id);
     if (!entry || !(await deps.registry.remove(id))) {
-      throw new AppError('CREDENTIAL_NOT_FOUND', { systemMessage: 'No credential is registered with this id', details: { credential_id: id } });
+      throw credentialNotFound(id);
     }
     await deps.reader.forget(entry.connection_id);
     res.locals.audit = { event: 'credential_deleted', key_name: principalOf(res).name, credential_id: id, connection_id: entry.connection_id };
