@@ -12,5 +12,6 @@ export default suiteConfig({
     'test/faults.test.ts',
     'test/upstream.test.ts',
     'test/composio-body.test.ts',
+    'test/auth-constant-time.test.ts',
   ],
 });
