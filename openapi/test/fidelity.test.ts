@@ -14,6 +14,7 @@ import {
   generateVendorPayloads,
   loadVendorReference,
   openapiBundlePath,
+  sized,
   repoRoot,
   vendorConnectedAccountSchema,
   vendorReferencePath,
@@ -23,7 +24,7 @@ import {
 } from '@connector-credentials/testkit';
 
 const SEED = Number(process.env.FIDELITY_SEED ?? 20260122);
-const COUNT = Number(process.env.FIDELITY_COUNT ?? 600);
+const COUNT = sized('FIDELITY_COUNT', { suite: 150, full: 600 });
 const EDITIONS = ['january', 'current'] as const satisfies readonly VendorEdition[];
 
 const ours = createSpecValidator(openapiBundlePath('composio'));
