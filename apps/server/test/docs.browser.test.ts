@@ -48,7 +48,7 @@ describe('/docs in a real browser', () => {
   it('renders the operation, its path and its parameters', async () => {
     await page.getByText('Admin credentials', { exact: true }).first().click();
     await page.locator('a[href="#/admin-credentials/getadmincredentials"]').first().click();
-    await page.getByRole('heading', { name: 'Get the credentials of a registered credential (admin only)' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('heading', { name: 'Get the credentials of a registered credential (admin only)' }).waitFor({ timeout: 60_000 });
     const text = await page.locator('body').innerText();
     expect(text).toContain('/v1/personal-connectors/admin/credentials/{credential_id}');
     expect(text).toMatch(/credential_id\s+string, \[ 22 \.\. 128 \] characters\s+\(CredentialId\)\s+\^tcred_/);
@@ -65,16 +65,16 @@ describe('/docs in a real browser', () => {
     ] as const) {
       await page.getByRole('tab', { name: scheme, exact: true }).click();
       const row = page.getByText('Header parameter name:').locator('..');
-      await expect.poll(async () => row.innerText(), { timeout: 5_000 }).toContain(header);
+      await expect.poll(async () => row.innerText(), { timeout: 30_000 }).toContain(header);
     }
     await page.keyboard.press('Escape');
-    await page.getByText('Header parameter name:').waitFor({ state: 'hidden', timeout: 5_000 });
+    await page.getByText('Header parameter name:').waitFor({ state: 'hidden', timeout: 30_000 });
   });
 
   it('renders an error example: the 401 envelope', async () => {
     await page.getByRole('tab', { name: '401', exact: true }).last().click();
     const sample = page.locator('pre, code').filter({ hasText: '"code": "AUTHENTICATION_REQUIRED"' });
-    await sample.first().waitFor({ timeout: 10_000 });
+    await sample.first().waitFor({ timeout: 60_000 });
     expect(await sample.first().innerText()).toMatch(/"success": false/);
     await page.getByText('AUTHENTICATION_REQUIRED').last().scrollIntoViewIfNeeded();
     mkdirSync(artifacts, { recursive: true });
