@@ -13,5 +13,6 @@ export default suiteConfig({
     'test/upstream.test.ts',
     'test/composio-body.test.ts',
     'test/auth-constant-time.test.ts',
+    'test/validator-patch.test.ts',
   ],
 });
