@@ -152,8 +152,10 @@ const STATUS = 'readme-test-status';
 const CURL_PROBE = `curl() { local h rc; h=$(mktemp); command curl -D "$h" "$@"; rc=$?; echo "${STATUS} $(awk 'NR==1{print $2}' "$h")" >&2; rm -f "$h"; return $rc; }`;
 
 async function runBlock(block: Block, index: number): Promise<Outcome> {
-  // The reader's environment: this test runner's own variables (VITEST_*) stay out of it.
-  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VITEST'))), ...mockEnv };
+  // The reader's environment: the variables of this test's runners (vitest, and the npm_config_*
+  // pnpm sets for the scripts it runs, which npm would warn about) stay out of it.
+  const runner = /^(VITEST|npm_|PNPM_|TURBO_)/i;
+  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !runner.test(name))), ...mockEnv };
   const done = (result: { stdout: string; stderr: string }, code: number): Outcome => {
     const statuses = [...result.stderr.matchAll(new RegExp(`^${STATUS} (.*)$`, 'gm'))].map((m) => m[1]!);
     const stderr = result.stderr
