@@ -216,6 +216,30 @@ describe('`npm start`', () => {
   });
 });
 
+describe('every ts block', () => {
+  it('compiles under tsc --strict, as it would in a project of the reader (skipped blocks too)', async () => {
+    const dir = path.join(scratch, 'typecheck');
+    mkdirSync(dir, { recursive: true });
+    const files = blocks.flatMap((b, i) => (b.lang === 'ts' ? [[`block-${i}.ts`, b] as const] : []));
+    for (const [name, b] of files) writeFileSync(path.join(dir, name), b.code);
+    writeFileSync(
+      path.join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, target: 'es2023', module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023', 'dom'], types: ['node'], skipLibCheck: true },
+        include: ['*.ts'],
+      }),
+    );
+    const tsc = path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
+    const result = await run(process.execPath, [tsc, '-p', dir]).then(
+      () => '',
+      (e: { stdout?: string }) => e.stdout ?? String(e),
+    );
+    // Name the README line of each error, not the scratch file.
+    const located = result.replace(/block-(\d+)\.ts\((\d+)/g, (_m, i: string, line: string) => `${blocks[Number(i)]!.file}:${blocks[Number(i)]!.line + Number(line)}(`);
+    expect(located).toBe('');
+  });
+});
+
 describe('every sh and ts block, run as written', () => {
   const ordered = blocks.map((b, i) => ({ b, i, sample: blocks[i + 1]?.marker === OUTPUT_OF_ABOVE ? blocks[i + 1] : undefined }));
   it.each(ordered.filter(({ b }) => runnable(b)).map(({ b, i, sample }) => [`${b.file}:${b.line} (${b.lang})`, b, i, sample] as const))(
