@@ -84,6 +84,7 @@ const scratch = path.join(consumerDir, '.readme-run');
 let server: ChildProcess | undefined;
 let mock: ChildProcess | undefined;
 let banner = '';
+let mockBanner = '';
 let pasted = '';
 const variables: Record<string, string> = {};
 let mockEnv: Record<string, string> = {};
@@ -123,6 +124,7 @@ beforeAll(async () => {
   server = started.child;
   mock = mocks.child;
   banner = started.stderr();
+  mockBanner = mocks.output();
   // What a reader copies: the printed `export` line, as it is.
   pasted = /^\s*(export K=\S+ S=\S+ T=\S+)\s*$/m.exec(banner)?.[1] ?? '';
   for (const [, name, value] of pasted.matchAll(/(\w+)=(\S+)/g)) variables[name!] = value!;
@@ -213,6 +215,20 @@ describe('`npm start`', () => {
       .replaceAll(dataDir, '.data')
       .trim();
     expect(real).toMatch(samplePattern(b.code));
+  });
+});
+
+describe('the curls `npm start` and `npm run mock` print', () => {
+  it('answer, pasted as they are: 2xx, or the status their Prefer header asks for', async () => {
+    const curls = [banner, mockBanner].flatMap((text) => [...text.matchAll(/^\s+(curl -s .*)$/gm)].map((m) => m[1]!));
+    expect(curls.length).toBeGreaterThanOrEqual(8);
+    for (const curl of curls) {
+      const { stderr } = await run('bash', ['-c', `${CURL_PROBE}\n${curl} >/dev/null`], { cwd: repoRoot });
+      const status = new RegExp(`^${STATUS} (\\d+)$`, 'm').exec(stderr)?.[1];
+      const wanted = /Prefer: code=(\d+)/.exec(curl)?.[1];
+      if (wanted) expect(status, curl).toBe(wanted);
+      else expect(status, curl).toMatch(/^2\d\d$/);
+    }
   });
 });
 
