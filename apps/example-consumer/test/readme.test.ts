@@ -13,9 +13,10 @@
  * In a sample, `…` stands for any text, and the server's URL is written with the default port.
  *
  * A `sh` block runs in bash with `set -e`, from the repository's root; every curl in it must be
- * answered 2xx. A `ts` block runs with `node` (type stripping) from `apps/example-consumer/`,
- * where the README says snippets resolve the client; one that imports vitest runs as a test file.
- * A block fails on a non-zero exit or anything written to stderr.
+ * answered 2xx. A `ts` block is saved under `apps/example-consumer/`, where the README says
+ * snippets resolve the client, and run with `node` (type stripping); one that imports vitest runs
+ * as a test file. A block fails on a non-zero exit or anything written to stderr. Every `ts` block
+ * must also compile under `tsc --strict`.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -193,6 +194,10 @@ describe('the READMEs', () => {
     expect(readmes).toContain('README.md');
     expect(readmes).toContain('packages/client/README.md');
     expect(blocks.filter(runnable).length).toBeGreaterThan(5);
+  });
+
+  it('hold only sh, ts and plain blocks (diagrams, sample outputs): no other language escapes the runs', () => {
+    expect(blocks.filter((b) => !['', 'sh', 'ts'].includes(b.lang)).map((b) => `${b.file}:${b.line} ${b.lang}`)).toEqual([]);
   });
 
   it.each(blocks.filter((b) => b.marker).map((b) => [`${b.file}:${b.line}`, b] as const))('%s: its marker is one this test knows, and a skip says why', (_where, b) => {
