@@ -112,9 +112,12 @@ function securityHeaders(options: Parameters<typeof helmet>[0]): RequestHandler 
   };
 }
 
-/** Redoc's page needs its inline script and styles; nothing else is loaded from anywhere. */
+/**
+ * Redoc's page needs its inline script and styles; the only thing it loads from elsewhere is the
+ * "API docs by Redocly" logo, an image on Redocly's CDN (without it the page showed a broken image).
+ */
 const DOCS_CSP =
-  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https://cdn.redoc.ly; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function createApp(deps: AppDependencies): Express {
   const app = express();
