@@ -88,9 +88,11 @@ describe('the page on the real server, through the proxy', () => {
   it('a toggle persists across a reload and shows in GET …/connections/{tool_key}', async () => {
     const [first] = (await listFromServer()).connections;
     const toggle = page.getByRole('switch', { name: first!.display_name, exact: true });
-    const saved = page.waitForResponse((r) => r.url().endsWith(`/connections/${first!.id}/active`) && r.request().method() === 'PATCH', { timeout: 60_000 });
-    await toggle.click();
-    expect((await saved).status()).toBe(200);
+    const [saved] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith(`/connections/${first!.id}/active`) && r.request().method() === 'PATCH', { timeout: 60_000 }),
+      toggle.click(),
+    ]);
+    expect(saved.status()).toBe(200);
     await expect.poll(() => toggle.getAttribute('aria-checked')).toBe(String(!first!.is_active));
 
     await page.reload({ waitUntil: 'load' });
