@@ -19,7 +19,9 @@ const client = createAitronosClient({ baseUrl: apiBase, retry: { retries: 0 } })
 let devPanel: ReactNode = null;
 if (import.meta.env.DEV && __EXAMPLE_WEB_BACKEND__ === 'mock') {
   const [{ startMockBackend }, { ScenarioPicker }] = await Promise.all([import('./mock/backend.ts'), import('./mock/ScenarioPicker.tsx')]);
+  performance.mark('mock-loaded');
   await startMockBackend(client, apiBase);
+  performance.mark('mock-ready');
   devPanel = <ScenarioPicker />;
 }
 

@@ -4,7 +4,7 @@
 // a toggled connection stays toggled when the list is fetched again, as on a real server.
 import { setupWorker } from 'msw/browser';
 import type { AitronosClient, ConnectionList } from '@connector-credentials/client';
-import { createAitronosHttp, createHandlers, parsePrefer } from '@connector-credentials/mocks-msw';
+import { aitronosHandlers, createAitronosHttp, parsePrefer } from '@connector-credentials/mocks-msw';
 import { LIST_CONNECTIONS, SET_CONNECTION_ACTIVE } from '@connector-credentials/react-query';
 import { mockState, scenarioOptions } from './scenario.ts';
 
@@ -36,7 +36,7 @@ export async function startMockBackend(client: AitronosClient, apiBase: string):
       turned.set(params.credential_id, is_active);
       return response(200).json({ id: params.credential_id, is_active });
     }),
-    ...createHandlers({ aitronos: { baseUrl: apiBase } }),
+    ...aitronosHandlers({ baseUrl: apiBase }),
   );
   worker.events.on('response:mocked', ({ request }) => {
     if (request.url.startsWith(apiBase)) mockState.countAnswer();
