@@ -196,8 +196,12 @@ describe('the READMEs', () => {
     expect(blocks.filter(runnable).length).toBeGreaterThan(5);
   });
 
-  it('hold only sh, ts and plain blocks (diagrams, sample outputs): no other language escapes the runs', () => {
-    expect(blocks.filter((b) => !['', 'sh', 'ts'].includes(b.lang)).map((b) => `${b.file}:${b.line} ${b.lang}`)).toEqual([]);
+  it('hold only sh, ts, tsx and plain blocks (diagrams, sample outputs): no other language escapes the checks', () => {
+    expect(blocks.filter((b) => !['', 'sh', 'ts', 'tsx'].includes(b.lang)).map((b) => `${b.file}:${b.line} ${b.lang}`)).toEqual([]);
+  });
+
+  it('run no tsx block: a React component runs in a page (apps/example-web), so tsx blocks are compiled only', () => {
+    expect(blocks.filter((b) => b.lang === 'tsx' && runnable(b))).toEqual([]);
   });
 
   it.each(blocks.filter((b) => b.marker).map((b) => [`${b.file}:${b.line}`, b] as const))('%s: its marker is one this test knows, and a skip says why', (_where, b) => {
@@ -238,16 +242,16 @@ describe('the curls `npm start` and `npm run mock` print', () => {
 });
 
 describe('every ts block', () => {
-  it('compiles under tsc --strict, as it would in a project of the reader (skipped blocks too)', async () => {
+  it('compiles under tsc --strict, as it would in a project of the reader (skipped blocks and tsx blocks too)', async () => {
     const dir = path.join(scratch, 'typecheck');
     mkdirSync(dir, { recursive: true });
-    const files = blocks.flatMap((b, i) => (b.lang === 'ts' ? [[`block-${i}.ts`, b] as const] : []));
+    const files = blocks.flatMap((b, i) => (b.lang === 'ts' || b.lang === 'tsx' ? [[`block-${i}.${b.lang}`, b] as const] : []));
     for (const [name, b] of files) writeFileSync(path.join(dir, name), b.code);
     writeFileSync(
       path.join(dir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, noEmit: true, target: 'es2023', module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023', 'dom'], types: ['node'], skipLibCheck: true },
-        include: ['*.ts'],
+        compilerOptions: { strict: true, noEmit: true, target: 'es2023', module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023', 'dom'], types: ['node'], skipLibCheck: true, jsx: 'react-jsx' },
+        include: ['*.ts', '*.tsx'],
       }),
     );
     const tsc = path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc');
@@ -256,7 +260,7 @@ describe('every ts block', () => {
       (e: { stdout?: string }) => e.stdout ?? String(e),
     );
     // Name the README line of each error, not the scratch file.
-    const located = result.replace(/block-(\d+)\.ts\((\d+)/g, (_m, i: string, line: string) => `${blocks[Number(i)]!.file}:${blocks[Number(i)]!.line + Number(line)}(`);
+    const located = result.replace(/block-(\d+)\.tsx?\((\d+)/g, (_m, i: string, line: string) => `${blocks[Number(i)]!.file}:${blocks[Number(i)]!.line + Number(line)}(`);
     expect(located).toBe('');
   });
 });
