@@ -2,12 +2,14 @@
  * `npm run package` as operators use it: the tree copied outside the repository and started with
  * plain `node dist/main.js` in production settings, on a Prism mock of Composio.
  */
+import { spawnSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, startPrism, type PrismProcess } from '@connector-credentials/testkit';
-import { adminHeaders, API_KEYS_JSON, COMPOSIO_KEY, copyPackage, startPackaged, type Instance } from './support.js';
+import { DockerfileParser } from 'dockerfile-ast';
+import { freePort, repoRoot, startPrism, type PrismProcess } from '@connector-credentials/testkit';
+import { adminHeaders, API_KEYS_JSON, COMPOSIO_KEY, copyPackage, deployDir, startPackaged, type Instance } from './support.js';
 
 /** Tools that must never ship, besides every devDependency of the server. */
 const DEVELOPMENT_TOOLS = ['vitest', 'vite', 'typescript', '@stoplight/prism-cli', 'playwright', 'playwright-core', 'turbo', '@redocly/cli', 'tsx', 'esbuild'];
@@ -131,6 +133,16 @@ describe('the packaged server tree, copied outside the repository', () => {
 
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
+  });
+
+  it("answers the image's HEALTHCHECK command, which fails when nothing listens", async () => {
+    const check = DockerfileParser.parse(readFileSync(path.join(deployDir, 'Dockerfile'), 'utf8')).getHEALTHCHECKs()[0]!;
+    const content = check.getArgumentsContent()!;
+    const [command, ...args] = JSON.parse(content.slice(content.indexOf('['))) as string[];
+    expect(command).toBe('node');
+    const run = (port: string) => spawnSync(process.execPath, args, { cwd: copy.dir, env: { PATH: process.env.PATH ?? '', PORT: port }, timeout: 60_000 }).status;
+    expect(run(new URL(server.url).port)).toBe(0);
+    expect(run(String(await freePort()))).toBe(1);
   });
 
   it('writes nothing into its own tree (a read-only root file system holds), only into DATA_DIR', () => {

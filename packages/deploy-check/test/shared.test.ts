@@ -44,7 +44,7 @@ beforeAll(async () => {
   };
   copies.push(copyPackage(), copyPackage());
   // Started together: the migration lock lets one apply them while the other waits.
-  [a, b] = await Promise.all(copies.map((copy) => startPackaged(copy.dir, env)));
+  [a, b] = (await Promise.all(copies.map((copy) => startPackaged(copy.dir, env)))) as [Instance, Instance];
 });
 
 afterAll(async () => {
