@@ -76,9 +76,9 @@ describe('two copies of the packaged tree on one PostgreSQL and one Redis', () =
     expect(calls).toBe(1);
     const second = await fetch(`${b.url}${path}`, { headers: adminHeaders });
     expect(second.status).toBe(200);
-    expect(await second.json()).toEqual(await first.json());
     // The other instance found them in Redis: Composio was not asked again.
     expect(upstream.requests.filter((r) => r.url!.includes('ca_shared_cache')).length).toBe(1);
+    expect(await second.json()).toEqual(await first.json());
     for (const instance of [a, b]) {
       const ready = (await (await fetch(`${instance.url}/readyz`)).json()) as { checks: Record<string, string> };
       expect(ready.checks.redis).toBe('ok');
