@@ -83,7 +83,7 @@ export async function startPackaged(dir: string, env: Record<string, string>): P
     },
   };
   // PGlite's first start can take a while on a busy machine: this only guards against a hang.
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + 300_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the packaged server exited with ${child.exitCode}:\n${output}`);
     try {
