@@ -45,12 +45,14 @@ function snapshot(dir: string): string[] {
 let copy: ReturnType<typeof copyPackage>;
 let prism: PrismProcess;
 let dataDir: string;
+let tmpDir: string;
 let server: Instance;
 let before: string[];
 
 beforeAll(async () => {
   copy = copyPackage();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'connector-credentials-data-'));
+  tmpDir = mkdtempSync(path.join(os.tmpdir(), 'connector-credentials-tmp-'));
   // Prism on the Composio spec the tree carries, as deploy/compose.yaml mounts it.
   prism = await startPrism({ spec: path.join(copy.dir, 'node_modules', '@connector-credentials', 'openapi', 'dist', 'composio.json') });
   before = snapshot(copy.dir);
@@ -59,6 +61,7 @@ beforeAll(async () => {
     COMPOSIO_API_KEY: COMPOSIO_KEY,
     API_KEYS: API_KEYS_JSON,
     DATA_DIR: dataDir,
+    TMPDIR: tmpDir,
   });
 });
 
@@ -66,7 +69,7 @@ afterAll(async () => {
   await server?.stop();
   await prism?.stop();
   copy?.remove();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  for (const dir of [dataDir, tmpDir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the packaged server tree, copied outside the repository', () => {
@@ -145,8 +148,9 @@ describe('the packaged server tree, copied outside the repository', () => {
     expect(run(String(await freePort()))).toBe(1);
   });
 
-  it('writes nothing into its own tree (a read-only root file system holds), only into DATA_DIR', () => {
+  it('writes nothing into its own tree or the temporary directory (a read-only root file system holds), only into DATA_DIR', () => {
     expect(snapshot(copy.dir)).toEqual(before);
+    expect(readdirSync(tmpDir)).toEqual([]);
     expect(readdirSync(dataDir).length).toBeGreaterThan(0);
   });
 
