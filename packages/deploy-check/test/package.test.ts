@@ -3,11 +3,12 @@
  * plain `node dist/main.js` in production settings, on a Prism mock of Composio.
  */
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerfileParser } from 'dockerfile-ast';
+import { parse } from 'yaml';
 import { freePort, repoRoot, startPrism, type PrismProcess } from '@connector-credentials/testkit';
 import { adminHeaders, API_KEYS_JSON, COMPOSIO_KEY, copyPackage, deployDir, startPackaged, type Instance } from './support.js';
 
@@ -97,6 +98,20 @@ describe('the packaged server tree, copied outside the repository', () => {
     const development = [...new Set([...DEVELOPMENT_TOOLS, ...Object.keys(server.devDependencies)])];
     expect(development.filter((name) => installed.has(name))).toEqual([]);
     expect([...installed].filter((name) => name.startsWith('@types/'))).toEqual([]);
+  });
+
+  it("ships the workspace's patched dependencies as patched (pnpm-workspace.yaml patchedDependencies)", () => {
+    const workspace = parse(readFileSync(path.join(repoRoot, 'pnpm-workspace.yaml'), 'utf8')) as { patchedDependencies?: Record<string, string> };
+    for (const [spec, patch] of Object.entries(workspace.patchedDependencies ?? {})) {
+      const at = spec.indexOf('@', 1);
+      const name = at === -1 ? spec : spec.slice(0, at);
+      const shipped = path.join(copy.dir, 'node_modules', name);
+      if (!existsSync(shipped)) continue; // not a dependency of the server
+      const files = [...readFileSync(path.join(repoRoot, patch), 'utf8').matchAll(/^diff --git a\/(\S+)/gm)].map((m) => m[1]!);
+      expect(files.length, patch).toBeGreaterThan(0);
+      const installed = realpathSync(path.join(repoRoot, 'apps', 'server', 'node_modules', name));
+      for (const file of files) expect(readFileSync(path.join(shipped, file), 'utf8'), `${name}/${file}`).toBe(readFileSync(path.join(installed, file), 'utf8'));
+    }
   });
 
   it('finds everything inside itself: no link leads out of the tree', () => {
