@@ -1,3 +1,4 @@
+import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { rateLimit, type Options as RateLimitOptions, type Store } from 'express-rate-limit';
@@ -157,11 +158,13 @@ export function createApp(deps: AppDependencies): Express {
   // Every other route counts against the caller's address, keys or not.
   app.use(limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore));
 
-  // The contract itself, public: rendered reference docs and the bundled spec.
+  // The contract itself, public: rendered reference docs and the bundled spec. The file is sent
+  // from its own directory as root: in a production tree it lives under node_modules/.pnpm, and
+  // without a root `send` refuses any path with a dot segment.
   const publicFile = (file: string, type: string, csp?: string): RequestHandler => (_req, res, next) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
     if (csp) res.setHeader('Content-Security-Policy', csp);
-    res.type(type).sendFile(file, (error) => error && next(error));
+    res.type(type).sendFile(path.basename(file), { root: path.dirname(file) }, (error) => error && next(error));
   };
   app.get('/docs', publicFile(docsPath('aitronos'), 'html', DOCS_CSP));
   app.get('/openapi.json', publicFile(bundledSpecPath('aitronos', 'json'), 'json'));
