@@ -54,21 +54,21 @@ describe.each(backends)('the registry on %s', (_name, open) => {
     expect(entry).toMatchObject({ connection_id: input.connection_id, tool_key: 'github', organization_id: 'org_test', credential_name: 'Work GitHub', display_name: 'Work GitHub', account_email: 'ada@example.com', is_active: true, entity_id: 'freddy_user_1' });
     expect(Date.parse(entry.created_at)).not.toBeNaN();
 
-    expect(await registry.get(entry.id)).toEqual(entry);
-    expect(await registry.getByConnection(input.connection_id)).toEqual(entry);
+    expect((await registry.get(entry.id)).entry).toEqual(entry);
+    expect((await registry.getByConnection(input.connection_id)).entry).toEqual(entry);
     const listed = await registry.list('org_test', 'github');
     expect(listed.map((c) => c.id)).toContain(entry.id);
     expect(await registry.list('org_other', 'github')).toEqual([]);
 
     expect((await registry.setActive(entry.id, false))?.is_active).toBe(false);
-    expect((await registry.get(entry.id))?.is_active).toBe(false);
-    expect((await registry.getByConnection(input.connection_id))?.is_active).toBe(false);
+    expect((await registry.get(entry.id)).entry?.is_active).toBe(false);
+    expect((await registry.getByConnection(input.connection_id)).entry?.is_active).toBe(false);
     expect((await registry.list('org_test', 'github')).find((c) => c.id === entry.id)?.is_active).toBe(false);
 
-    expect(await registry.remove(entry.id)).toBe(true);
-    expect(await registry.get(entry.id)).toBeUndefined();
-    expect(await registry.getByConnection(input.connection_id)).toBeUndefined();
-    expect(await registry.remove(entry.id)).toBe(false);
+    expect(await registry.remove(entry.id)).toEqual({ ...entry, is_active: false });
+    expect((await registry.get(entry.id)).entry).toBeUndefined();
+    expect((await registry.getByConnection(input.connection_id)).entry).toBeUndefined();
+    expect(await registry.remove(entry.id)).toBeUndefined();
     expect(await registry.setActive(entry.id, true)).toBeUndefined();
   });
 
@@ -99,9 +99,9 @@ describe.each(backends)('the registry on %s', (_name, open) => {
     await registry.getByConnection(r.created.connection_id);
     const before = database.queries();
     for (let i = 0; i < 50; i += 1) {
-      expect((await registry.get(r.created.id))?.id).toBe(r.created.id);
-      expect(await registry.get('tcred_doesNotExist000000')).toBeUndefined();
-      expect((await registry.getByConnection(r.created.connection_id))?.id).toBe(r.created.id);
+      expect((await registry.get(r.created.id)).entry?.id).toBe(r.created.id);
+      expect((await registry.get('tcred_doesNotExist000000')).entry).toBeUndefined();
+      expect((await registry.getByConnection(r.created.connection_id)).entry?.id).toBe(r.created.id);
     }
     expect(database.queries()).toBe(before);
   });
@@ -113,16 +113,16 @@ describe('two registries on one PostgreSQL', () => {
     try {
       const input = connection();
       // b has looked, and remembers "not registered"…
-      expect(await b.getByConnection(input.connection_id)).toBeUndefined();
+      expect((await b.getByConnection(input.connection_id)).entry).toBeUndefined();
       const r = await a.register(input);
       if (!('created' in r)) throw new Error('not created');
       // …until a's announcement reaches it.
-      await vi.waitFor(async () => expect((await b.getByConnection(input.connection_id))?.id).toBe(r.created.id));
-      expect((await b.get(r.created.id))?.is_active).toBe(true);
+      await vi.waitFor(async () => expect((await b.getByConnection(input.connection_id)).entry?.id).toBe(r.created.id));
+      expect((await b.get(r.created.id)).entry?.is_active).toBe(true);
       await a.setActive(r.created.id, false);
-      await vi.waitFor(async () => expect((await b.get(r.created.id))?.is_active).toBe(false));
+      await vi.waitFor(async () => expect((await b.get(r.created.id)).entry?.is_active).toBe(false));
       await b.remove(r.created.id);
-      await vi.waitFor(async () => expect(await a.get(r.created.id)).toBeUndefined());
+      await vi.waitFor(async () => expect((await a.get(r.created.id)).entry).toBeUndefined());
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
@@ -139,7 +139,7 @@ describe('PGlite in a data directory', () => {
       if (!('created' in r)) throw new Error('not created');
       const second = await createRegistry(await openDatabase({ dataDir: dir }));
       try {
-        expect(await second.get(r.created.id)).toEqual(r.created);
+        expect((await second.get(r.created.id)).entry).toEqual(r.created);
       } finally {
         await second.close();
       }
