@@ -19,3 +19,4 @@ export { repoRoot, openapiBundlePath } from './paths.ts';
 export { startLoopbackServer, type LoopbackServer } from './loopback.ts';
 export { startPostgres, postgresBinDir, type PostgresServer } from './postgres.ts';
 export { startRedis, type RedisServer } from './redis.ts';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
