@@ -2,9 +2,10 @@
  * The credential registry on both of its databases: PGlite in process, and a real PostgreSQL
  * server started for this file. Same schema, same queries, same answers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPostgres, type PostgresServer } from '@connector-credentials/testkit';
 import { openDatabase, type RegistryDatabase } from '../src/registry/database.js';
@@ -146,5 +147,76 @@ describe('PGlite in a data directory', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('PGlite in memory', () => {
+  it('with DATA_DIR=memory:// leaves nothing behind in the working directory', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'registry-cwd-'));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const registry = await createRegistry(await openDatabase({ dataDir: 'memory://' }));
+      expect('created' in (await registry.register(connection()))).toBe(true);
+      await registry.close();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bounded waits on PostgreSQL', () => {
+  /** A client that holds an exclusive lock on the registry's table until `release()`. */
+  async function lockTable() {
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    await client.query('begin');
+    await client.query('lock table credentials in access exclusive mode');
+    return {
+      /** Statements of others waiting for the lock. */
+      waiting: async () => Number((await client.query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'")).rows[0].n),
+      release: async () => {
+        await client.query('rollback');
+        await client.end();
+      },
+    };
+  }
+
+  it('gives up on a statement that runs past DATABASE_STATEMENT_TIMEOUT_MS: 503 DATABASE_UNAVAILABLE, nothing written', async () => {
+    const registry = await createRegistry(await openDatabase({ url: postgres.url, statementTimeoutMs: 200 }), { retryAfterSeconds: 3 });
+    const lock = await lockTable();
+    const input = connection();
+    try {
+      const error = await registry.register(input).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503, retryAfterSeconds: 3 });
+      expect((error as Error).message).toContain('DATABASE_STATEMENT_TIMEOUT_MS');
+    } finally {
+      await lock.release();
+    }
+    expect((await registry.getByConnection(input.connection_id)).entry).toBeUndefined();
+    await registry.close();
+  });
+
+  it('gives up waiting for a connection of an exhausted pool after DATABASE_CONNECT_TIMEOUT_MS: 503 DATABASE_UNAVAILABLE', async () => {
+    const registry = await createRegistry(await openDatabase({ url: postgres.url, poolSize: 1, connectTimeoutMs: 2_000, statementTimeoutMs: 60_000 }));
+    const lock = await lockTable();
+    let held: Promise<unknown> | undefined;
+    try {
+      // The pool's one connection waits for the lock…
+      held = registry.register(connection());
+      await vi.waitFor(async () => expect(await lock.waiting()).toBe(1), { timeout: 30_000 });
+      // …so another operation gets none.
+      const error = await registry.list('org_test', 'github').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE', status: 503 });
+      expect((error as Error).message).toContain('DATABASE_CONNECT_TIMEOUT_MS');
+    } finally {
+      await lock.release();
+    }
+    // Once the lock is gone the held write completes, and the pool serves again.
+    expect(await held).toHaveProperty('created');
+    expect(Array.isArray(await registry.list('org_test', 'github'))).toBe(true);
+    await registry.close();
   });
 });
