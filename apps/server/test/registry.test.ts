@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPostgres, type PostgresServer } from '@connector-credentials/testkit';
-import { openDatabase, type RegistryDatabase } from '../src/registry/database.js';
+import { decodeChange, encodeChange, isDatabaseOutage, openDatabase, type RegistryDatabase } from '../src/registry/database.js';
 import { createRegistry, type NewCredential, type Registry } from '../src/registry/registry.js';
 
 let postgres: PostgresServer;
@@ -218,5 +218,36 @@ describe('bounded waits on PostgreSQL', () => {
     expect(await held).toHaveProperty('created');
     expect(Array.isArray(await registry.list('org_test', 'github'))).toBe(true);
     await registry.close();
+  });
+});
+
+describe('what counts as a database outage', () => {
+  const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+  it.each([
+    ['connection refused', withCode('ECONNREFUSED')],
+    ['refused on every address', Object.assign(new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')]), {})],
+    ['no free pool connection in time', new Error('timeout exceeded when trying to connect')],
+    ['connection lost', new Error('Connection terminated unexpectedly')],
+    ['no answer in time', new Error('Query read timeout')],
+    ['statement timeout', withCode('57014')],
+    ['shutting down', withCode('57P01')],
+    ['too many connections', withCode('53300')],
+    ['read-only after a failover', withCode('25006')],
+  ])('%s is an outage', (_name, error) => {
+    expect(isDatabaseOutage(error)).toBe(true);
+  });
+  it.each([
+    ['a unique violation', withCode('23505')],
+    ['a syntax error', withCode('42601')],
+    ['a plain bug', new TypeError('undefined is not a function')],
+    ['nothing', undefined],
+  ])('%s is not', (_name, error) => {
+    expect(isDatabaseOutage(error)).toBe(false);
+  });
+  it('reads back the changes it announces, and nothing else', () => {
+    const change = { instance: 'a1b2', id: 'tcred_x', connectionId: 'ca_y' };
+    expect(decodeChange(encodeChange(change))).toEqual(change);
+    expect(decodeChange('tcred_x')).toBeUndefined();
+    expect(decodeChange('a b c d')).toBeUndefined();
   });
 });

@@ -116,7 +116,11 @@ export function describeOutage(error: unknown): string {
   if (code === '57014') return 'a statement ran past DATABASE_STATEMENT_TIMEOUT_MS';
   if (typeof message === 'string' && message.startsWith('timeout exceeded')) return 'no connection within DATABASE_CONNECT_TIMEOUT_MS';
   if (typeof message === 'string' && message.startsWith('Query read timeout')) return 'no answer within DATABASE_STATEMENT_TIMEOUT_MS';
-  if (typeof code === 'string') return code === 'ECONNREFUSED' ? 'connection refused' : code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (typeof code === 'string' && code.startsWith('57P0')) return 'the database is shutting down or starting';
+  if (code === '53300') return 'too many connections';
+  if (code === '25006') return 'the database is read-only';
+  if (typeof code === 'string') return code;
   return 'connection lost';
 }
 
@@ -177,7 +181,14 @@ function openPostgres(url: string, limits: PostgresLimits, log: (event: { level:
     };
     async function connect(): Promise<void> {
       if (closed) return;
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: limits.connectTimeoutMs, application_name: 'credential-registry-listener' });
+      // TCP keep-alive: a listener whose server vanished without closing the connection finds out.
+      const client = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: limits.connectTimeoutMs,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        application_name: 'credential-registry-listener',
+      });
       client.on('notification', (message) => {
         const change = message.payload === undefined ? undefined : decodeChange(message.payload);
         if (change) handlers.onChange(change);

@@ -130,6 +130,8 @@ export async function createRegistry(database: RegistryDatabase, options: Regist
 
   /** When the listener was lost; undefined while changes are heard. */
   let unverifiedSince: number | undefined;
+  /** Counts losses and resumptions: a lookup read across one is not kept. */
+  let epoch = 0;
   let databaseState: DatabaseState = 'up';
   const seen = (state: DatabaseState) => {
     if (state === databaseState) return;
@@ -147,12 +149,14 @@ export async function createRegistry(database: RegistryDatabase, options: Regist
         options.onRemoteChange?.(change.id, change.connectionId);
       },
       onGap() {
+        epoch += 1;
         unverifiedSince = now();
         seen('down');
       },
       onResume() {
         // Announcements made meanwhile were missed: nothing kept can be trusted.
         cache.clear();
+        epoch += 1;
         unverifiedSince = undefined;
         seen('up');
       },
@@ -186,9 +190,11 @@ export async function createRegistry(database: RegistryDatabase, options: Regist
       if (unverified) options.onUnverifiedLookup?.();
       return { entry: 'missing' in hit ? undefined : hit, unverified };
     }
+    const started = epoch;
     const entry = await query(load);
-    // While changes cannot be heard, nothing new is kept: it could not be kept up to date.
-    if (unverifiedSince === undefined) cache.set(key, entry ?? { missing: true });
+    // While changes cannot be heard (or if that began or ended during the read), nothing new is
+    // kept: it could not be kept up to date.
+    if (unverifiedSince === undefined && epoch === started) cache.set(key, entry ?? { missing: true });
     return { entry, unverified: false };
   }
 
