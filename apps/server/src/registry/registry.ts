@@ -186,7 +186,7 @@ export async function createRegistry(database: RegistryDatabase, options: Regist
   async function cached(key: string, load: () => Promise<CredentialEntry | undefined>): Promise<Lookup> {
     const hit = cache.get(key);
     const unverified = unverifiedSince !== undefined;
-    if (hit !== undefined && (!unverified || now() - unverifiedSince! <= staleMaxMs)) {
+    if (hit !== undefined && (!unverified || now() - unverifiedSince! < staleMaxMs)) {
       if (unverified) options.onUnverifiedLookup?.();
       return { entry: 'missing' in hit ? undefined : hit, unverified };
     }
