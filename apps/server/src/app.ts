@@ -144,7 +144,8 @@ export function createApp(deps: AppDependencies): Express {
     const result = await deps.readiness();
     if (!result.ready) {
       const failing = Object.entries(result.checks).filter(([, state]) => !WORKING.has(state));
-      return next(new AppError('UPSTREAM_UNAVAILABLE', { systemMessage: `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`, details: { checks: result.checks } }));
+      const code = result.checks.database === 'down' ? 'DATABASE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE';
+      return next(new AppError(code, { systemMessage: `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`, details: { checks: result.checks } }));
     }
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready', checks: result.checks });

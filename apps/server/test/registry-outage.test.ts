@@ -143,6 +143,7 @@ describe('PostgreSQL stopped under a running server', () => {
     // /readyz and the metrics say why.
     const readiness = await a.call('GET', '/readyz');
     expect(readiness.status).toBe(503);
+    expect(readiness.body.error.code).toBe('DATABASE_UNAVAILABLE');
     expect(readiness.body.error.details.checks).toMatchObject({ database: 'down', registry_cache: 'unverified' });
     expect(readiness.body.error.system_message).toContain('database down');
     expect(await a.metric('registry_database_up')).toBe(0);
