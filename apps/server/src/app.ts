@@ -120,6 +120,9 @@ function securityHeaders(options: Parameters<typeof helmet>[0]): RequestHandler 
 const DOCS_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https://cdn.redoc.ly; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/** Readiness states of a dependency that still works, if in a lesser way. */
+const WORKING = new Set(['ok', 'degraded', 'unverified']);
+
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -144,8 +147,9 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/readyz', async (_req, res, next) => {
     const result = await deps.readiness();
     if (!result.ready) {
-      const failing = Object.entries(result.checks).filter(([, state]) => state !== 'ok' && state !== 'degraded');
-      return next(new AppError('UPSTREAM_UNAVAILABLE', { systemMessage: `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`, details: { checks: result.checks } }));
+      const failing = Object.entries(result.checks).filter(([, state]) => !WORKING.has(state));
+      const code = result.checks.database === 'down' ? 'DATABASE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE';
+      return next(new AppError(code, { systemMessage: `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}`, details: { checks: result.checks } }));
     }
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready', checks: result.checks });

@@ -76,6 +76,14 @@ export const environment = z
     /** PGlite's data directory (`memory://` keeps it in memory). */
     DATA_DIR: z.string().min(1).default('.data'),
     REGISTRY_CACHE_TTL_MS: positiveInt(300_000),
+    /** How long after the database is lost the registry entries kept in memory are still served (marked). 0 serves none. */
+    REGISTRY_STALE_MAX_MS: z.coerce.number().int().min(0).default(60_000),
+    /** Longest wait for a database connection (new, or a free one of the pool). */
+    DATABASE_CONNECT_TIMEOUT_MS: positiveInt(2_000),
+    /** Longest run of a registry statement; PostgreSQL cancels it. */
+    DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5_000),
+    /** Retry-After of a 503 DATABASE_UNAVAILABLE. */
+    DATABASE_RETRY_AFTER_SECONDS: positiveInt(5),
     /** Shared state (cache, single-flight, rate limits) for several instances; in process without it. */
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
     CACHE_ENCRYPTION_KEY: z.string().min(1).optional(),
@@ -109,7 +117,17 @@ export interface Config {
   cache: { ttlMs: number; maxEntries: number; expiryMarginMs: number };
   rateLimit: { windowMs: number; perKey: number; perAddress: number };
   trustProxy: boolean | number | string;
-  registry: { databaseUrl: string | undefined; poolSize: number; dataDir: string; cacheTtlMs: number };
+  registry: {
+    databaseUrl: string | undefined;
+    poolSize: number;
+    dataDir: string;
+    cacheTtlMs: number;
+    /** Serve kept entries, marked, for this long after the database is lost. */
+    staleMaxMs: number;
+    connectTimeoutMs: number;
+    statementTimeoutMs: number;
+    retryAfterSeconds: number;
+  };
   /** Shared state through Redis; undefined keeps everything in process. */
   redis: { url: string; keys: Buffer[]; commandTimeoutMs: number; localTtlMs: number } | undefined;
   /** Stale-if-error: keep last good credentials (at most lastGoodMaxMs when they have no expiry) and serve them when Composio fails. */
@@ -207,7 +225,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     cache: { ttlMs: env.CACHE_TTL_MS, maxEntries: env.CACHE_MAX_ENTRIES, expiryMarginMs: env.CACHE_EXPIRY_MARGIN_MS },
     rateLimit: { windowMs: env.RATE_LIMIT_WINDOW_MS, perKey: env.RATE_LIMIT_PER_KEY, perAddress: env.RATE_LIMIT_PER_ADDRESS },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    registry: { databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, dataDir: env.DATA_DIR, cacheTtlMs: env.REGISTRY_CACHE_TTL_MS },
+    registry: {
+      databaseUrl: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      dataDir: env.DATA_DIR,
+      cacheTtlMs: env.REGISTRY_CACHE_TTL_MS,
+      staleMaxMs: env.REGISTRY_STALE_MAX_MS,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      retryAfterSeconds: env.DATABASE_RETRY_AFTER_SECONDS,
+    },
     redis: env.REDIS_URL === undefined ? undefined : { url: env.REDIS_URL, keys: cacheKeys!, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, localTtlMs: env.CACHE_LOCAL_TTL_MS },
     staleIfError: { enabled: env.STALE_IF_ERROR ?? true, lastGoodMaxMs: env.CACHE_LAST_GOOD_MAX_MS },
     upstreamRetryAfterSeconds: env.UPSTREAM_RETRY_AFTER_SECONDS,

@@ -13,7 +13,7 @@
  */
 import type { ErrorCode } from '@connector-credentials/types';
 import type { ComposioGateway } from './composio/index.js';
-import { AppError } from './errors.js';
+import { AppError, OUTAGE_CODES } from './errors.js';
 import { mapConnectedAccount } from './map-connected-account.js';
 import type { Metrics } from './metrics.js';
 import type { CredentialStore, StoredCredentials } from './shared/credential-store.js';
@@ -41,9 +41,6 @@ export interface CredentialsReader {
   forget(connectionId: string): Promise<void>;
 }
 
-/** Composio failures for which last good credentials may be served. */
-const STALE_IF: ReadonlySet<ErrorCode> = new Set(['UPSTREAM_ERROR', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']);
-
 const expiryOf = (credentials: StoredCredentials) => (credentials.expires_at === null ? undefined : Date.parse(credentials.expires_at));
 
 export function createCredentialsReader(gateway: ComposioGateway, store: CredentialStore, options: ReaderOptions, metrics?: Metrics): CredentialsReader {
@@ -64,7 +61,7 @@ export function createCredentialsReader(gateway: ComposioGateway, store: Credent
   }
 
   async function staleIfError(id: string, error: unknown): Promise<ReadResult> {
-    if (!options.staleIfError.enabled || !(error instanceof AppError) || !STALE_IF.has(error.code)) throw error;
+    if (!options.staleIfError.enabled || !(error instanceof AppError) || !OUTAGE_CODES.has(error.code)) throw error;
     const last = await store.getLastGood(id);
     const expiry = last && expiryOf(last);
     if (!last || (expiry !== undefined && expiry <= Date.now())) throw error;

@@ -29,7 +29,16 @@ export const ERROR_KINDS: Record<ErrorCode, ErrorKind> = {
   UPSTREAM_AUTH_ERROR: { status: 502, type: 'upstream_error', message: 'The connector service refused this server.' },
   UPSTREAM_UNAVAILABLE: { status: 503, type: 'upstream_error', message: 'The connector service is unavailable. Retry later.' },
   UPSTREAM_TIMEOUT: { status: 504, type: 'upstream_error', message: 'The connector service did not answer in time.' },
+  DATABASE_UNAVAILABLE: { status: 503, type: 'server_error', message: 'The credential registry is unavailable. Retry later.' },
 };
+
+/**
+ * Codes that say a dependency is unavailable (Composio failing, slow or rate limiting; the
+ * registry's database unreachable), not that the request or this server is wrong: the one list.
+ * Last good credentials may be served for Composio's, and enough of them in a row open the
+ * circuit towards Composio.
+ */
+export const OUTAGE_CODES: ReadonlySet<ErrorCode> = new Set(['UPSTREAM_ERROR', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT', 'DATABASE_UNAVAILABLE']);
 
 export interface AppErrorOptions {
   /** For the calling service's logs; never a secret, never an upstream body. */
@@ -67,6 +76,10 @@ export class AppError extends Error {
 /** 404 for a credential id the registry does not have: the one wording every operation uses. */
 export const credentialNotFound = (credentialId: string) =>
   new AppError('CREDENTIAL_NOT_FOUND', { systemMessage: 'No credential is registered with this id', details: { credential_id: credentialId } });
+
+/** 503 for a registry database that cannot be reached or did not answer in time; nothing was changed. */
+export const databaseUnavailable = (systemMessage: string, retryAfterSeconds: number, cause?: unknown) =>
+  new AppError('DATABASE_UNAVAILABLE', { systemMessage, retryAfterSeconds, cause });
 
 /** Shape of the errors express-openapi-validator and Express's own parsers raise. */
 interface HttpishError {

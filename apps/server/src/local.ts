@@ -32,7 +32,7 @@ function exampleAccounts(): Map<string, ConnectedAccount> {
 async function registerExamples(registry: Registry, accounts: Map<string, ConnectedAccount>): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (const [name, account] of accounts) {
-    const existing = await registry.getByConnection(account.id);
+    const { entry: existing } = await registry.getByConnection(account.id);
     if (existing) {
       ids.set(name, existing.id);
       continue;

@@ -21,6 +21,8 @@ export interface AuditFacts {
   is_active?: boolean;
   /** `success`, `stale:<code>`, or the error code; filled from the error when not set. */
   outcome?: string;
+  /** `unverified` when the registry entry was answered from memory while the database was lost. */
+  registry?: 'unverified';
 }
 
 declare module 'node:http' {

@@ -16,6 +16,12 @@ export function createMetrics() {
     circuitOpened: new Counter({ name: 'composio_circuit_opened_total', help: 'Times the circuit towards Composio opened.', registers: [registry] }),
     cacheLookups: new Counter({ name: 'credentials_cache_lookups_total', help: 'Credentials cache lookups, by result (hit, miss, bypass).', labelNames: ['result'], registers: [registry] }),
     coalesced: new Counter({ name: 'credentials_coalesced_total', help: 'Requests that shared a Composio read already in flight for the same id.', registers: [registry] }),
+    registryUnverified: new Counter({
+      name: 'registry_unverified_lookups_total',
+      help: 'Registry lookups answered from memory while the database was lost (marked X-Registry-Stale).',
+      registers: [registry],
+    }),
+    databaseUp: new Gauge({ name: 'registry_database_up', help: "The registry's database as last seen: 1 up, 0 down (unreachable, too slow, or its change listener lost).", registers: [registry] }),
     registryQueries: new Counter({ name: 'registry_queries_total', help: 'Queries sent to the registry database.', registers: [registry] }),
     sharedStateFallbacks: new Counter({ name: 'shared_state_fallbacks_total', help: 'Redis calls that failed or were skipped (Redis slow or down), by operation; the in-process path was used.', labelNames: ['operation'], registers: [registry] }),
     staleServed: new Counter({ name: 'credentials_stale_served_total', help: 'Reads answered with last good credentials because Composio failed, by failure.', labelNames: ['reason'], registers: [registry] }),

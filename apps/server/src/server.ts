@@ -23,6 +23,8 @@ export interface StartOptions {
    * a request hook that picks a Prism example; the production entry point does not pass one.
    */
   configureComposio?: (client: ComposioClient) => void;
+  /** The registry's clock, in ms (tests move it through the window of unverified entries); `Date.now` otherwise. */
+  registryClock?: () => number;
 }
 
 export interface RunningServer {
@@ -62,22 +64,36 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const database = await openDatabase({
     ...(registrySettings.databaseUrl ? { url: registrySettings.databaseUrl } : { dataDir: registrySettings.dataDir }),
     poolSize: registrySettings.poolSize,
+    connectTimeoutMs: registrySettings.connectTimeoutMs,
+    statementTimeoutMs: registrySettings.statementTimeoutMs,
     onQuery: () => metrics.registryQueries.inc(),
   });
+  metrics.databaseUp.set(1);
   const registry = await createRegistry(database, {
     ttlMs: registrySettings.cacheTtlMs,
+    staleMaxMs: registrySettings.staleMaxMs,
+    retryAfterSeconds: registrySettings.retryAfterSeconds,
+    ...(options.registryClock && { now: options.registryClock }),
     // Another instance deleted or turned off a credential: drop what this one keeps of it.
     onRemoteChange: (_id, connectionId) => void reader.forget(connectionId),
+    onUnverifiedLookup: () => metrics.registryUnverified.inc(),
+    onDatabaseState: (state) => {
+      metrics.databaseUp.set(state === 'up' ? 1 : 0);
+      if (state === 'down') logger.warn({ stale_max_ms: registrySettings.staleMaxMs }, "registry database lost: kept entries are served, marked, within the window; everything else answers 503");
+      else logger.info('registry database back: kept entries forgotten, lookups fresh');
+    },
   });
 
   async function readiness() {
     const upstream = await composio.readiness();
     const checks: Record<string, string> = { ...upstream.checks, database: 'ok', ...(redis ? { redis: store.health() } : {}) };
     try {
-      await database.ping();
+      await registry.ping();
     } catch {
-      checks.database = 'unreachable';
+      checks.database = 'down';
     }
+    // Changes made through other instances are not heard: entries in memory are served, marked, for a while.
+    if (registry.cacheState() === 'unverified') checks.registry_cache = 'unverified';
     return { ready: upstream.ready && checks.database === 'ok', checks };
   }
 

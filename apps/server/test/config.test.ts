@@ -23,6 +23,13 @@ describe('configuration', () => {
     expect(config.composio).toMatchObject({ baseUrl: 'http://127.0.0.1:1', apiVersion: 'v3', timeoutMs: 5000, retries: 1 });
   });
 
+  it("bounds the registry's database waits and its outage window, 0 turning the window off", () => {
+    expect(loadConfig(base).registry).toMatchObject({ staleMaxMs: 60_000, connectTimeoutMs: 2_000, statementTimeoutMs: 5_000, retryAfterSeconds: 5 });
+    const set = loadConfig({ ...base, REGISTRY_STALE_MAX_MS: '0', DATABASE_CONNECT_TIMEOUT_MS: '500', DATABASE_STATEMENT_TIMEOUT_MS: '1500', DATABASE_RETRY_AFTER_SECONDS: '2' });
+    expect(set.registry).toMatchObject({ staleMaxMs: 0, connectTimeoutMs: 500, statementTimeoutMs: 1_500, retryAfterSeconds: 2 });
+    expect(problems({ ...base, DATABASE_STATEMENT_TIMEOUT_MS: '0', REGISTRY_STALE_MAX_MS: '-1' }).join('\n')).toMatch(/DATABASE_STATEMENT_TIMEOUT_MS[\s\S]*REGISTRY_STALE_MAX_MS|REGISTRY_STALE_MAX_MS[\s\S]*DATABASE_STATEMENT_TIMEOUT_MS/);
+  });
+
   it('says what is wrong, all at once', () => {
     const found = problems({ PORT: 'eighty', COMPOSIO_BASE_URL: 'ftp://x', LOG_LEVEL: 'loud', COMPOSIO_TIMEOUT_MS: '-1' });
     expect(found.join('\n')).toMatch(/PORT/);

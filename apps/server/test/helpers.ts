@@ -49,6 +49,8 @@ export async function startTestServer(options: {
   composioBaseUrl: string;
   env?: Record<string, string>;
   configureComposio?: (client: ComposioClient) => void;
+  /** The registry's clock (tests move it through the window of unverified entries). */
+  registryClock?: () => number;
 }): Promise<TestServer> {
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -77,6 +79,7 @@ export async function startTestServer(options: {
     // The production logger, redaction included, writing to memory.
     logger: createLogger('info', logs),
     ...(options.configureComposio ? { configureComposio: options.configureComposio } : {}),
+    ...(options.registryClock ? { registryClock: options.registryClock } : {}),
   });
   const admin = createAitronosClient({ baseUrl: running.url, apiKey: KEYS.adminApi.key, retry: { retries: 0 } });
   return { running, logs, admin, close: () => running.close() };

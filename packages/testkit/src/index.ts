@@ -21,3 +21,4 @@ export { sized, TEST_SIZE } from './size.ts';
 export { createGate, waitUntil, metricValue, type Gate } from './gate.ts';
 export { startPostgres, postgresBinDir, type PostgresServer } from './postgres.ts';
 export { startRedis, type RedisServer } from './redis.ts';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

@@ -1,6 +1,7 @@
 import { BrokenCircuitError, TaskCancelledError } from 'cockatiel';
 import { ApiError } from '@connector-credentials/client';
-import { AppError } from '../errors.js';
+import type { ErrorCode } from '@connector-credentials/types';
+import { AppError, OUTAGE_CODES, type AppErrorOptions } from '../errors.js';
 
 export interface TranslationContext {
   /** The read's deadline, retries included. */
@@ -23,73 +24,88 @@ export class UpstreamBodyError extends Error {
   }
 }
 
+/** What a failure becomes: a code and the AppError's options, as plain data (no stack trace taken). */
+interface Translation {
+  code: ErrorCode;
+  options?: AppErrorOptions;
+}
+
+/** The one decision: which code a failure of a Composio read is, and what the caller is told. */
+function classify(error: unknown, context: TranslationContext): Translation {
+  if (error instanceof AppError) return { code: error.code };
+  if (error instanceof TaskCancelledError) {
+    return { code: 'UPSTREAM_TIMEOUT', options: { systemMessage: `No answer from Composio within ${context.timeoutMs} ms`, details: { timeout_ms: context.timeoutMs }, cause: error } };
+  }
+  if (error instanceof BrokenCircuitError) {
+    return {
+      code: 'UPSTREAM_UNAVAILABLE',
+      options: {
+        systemMessage: `Composio is failing; not calling it for up to ${context.retryAfterOpenSeconds} s (circuit open)`,
+        details: { circuit: 'open' },
+        retryAfterSeconds: context.retryAfterOpenSeconds,
+      },
+    };
+  }
+  if (error instanceof UpstreamBodyError) {
+    return { code: 'UPSTREAM_ERROR', options: { systemMessage: error.systemMessage, details: { upstream_status: error.upstreamStatus }, cause: error } };
+  }
+  if (!(error instanceof ApiError)) return { code: 'UPSTREAM_ERROR', options: { systemMessage: 'Calling Composio failed', cause: error } };
+  const upstream = error.status;
+  switch (true) {
+    case error.code === 'NETWORK_ERROR':
+      return { code: 'UPSTREAM_ERROR', options: { systemMessage: 'The connection to Composio failed', details: {}, cause: error } };
+    case error.code === 'RESPONSE_TOO_LARGE':
+      return { code: 'UPSTREAM_ERROR', options: { systemMessage: 'Composio sent a body over the size limit', details: { upstream_status: upstream }, cause: error } };
+    case error.code === 'INVALID_RESPONSE':
+      return { code: 'UPSTREAM_ERROR', options: { systemMessage: 'Composio sent a body that is not JSON', details: { upstream_status: upstream }, cause: error } };
+    case upstream === 404:
+      return { code: 'CONNECTION_NOT_FOUND', options: { systemMessage: 'Composio has no connected account with this id', details: { connection_id: context.connectionId }, cause: error } };
+    case upstream === 400:
+      return {
+        code: 'VALIDATION_ERROR',
+        options: {
+          systemMessage: 'Composio refused the connection id as malformed',
+          details: { errors: [{ location: 'path', path: '/params/connection_id', message: 'is not a valid Composio connected-account id' }] },
+          cause: error,
+        },
+      };
+    case upstream === 401 || upstream === 403:
+      return {
+        code: 'UPSTREAM_AUTH_ERROR',
+        options: { systemMessage: `Composio rejected the configured COMPOSIO_API_KEY (${upstream}); check the key`, details: { upstream_status: upstream }, cause: error },
+      };
+    case upstream === 429:
+      return {
+        code: 'UPSTREAM_UNAVAILABLE',
+        options: {
+          systemMessage: 'Composio answered 429',
+          details: { upstream_status: 429 },
+          retryAfterSeconds: error.retryAfterMs !== undefined ? Math.ceil(error.retryAfterMs / 1000) : context.defaultRetryAfterSeconds,
+          cause: error,
+        },
+      };
+    default:
+      return { code: 'UPSTREAM_ERROR', options: { systemMessage: `Composio answered ${upstream}`, details: { upstream_status: upstream }, cause: error } };
+  }
+}
+
 /**
  * Every failure of a Composio read, as the API's own error: the one translation. No upstream body
  * or key is ever echoed.
  */
 export function translateUpstreamError(error: unknown, context: TranslationContext): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof TaskCancelledError) {
-    return new AppError('UPSTREAM_TIMEOUT', {
-      systemMessage: `No answer from Composio within ${context.timeoutMs} ms`,
-      details: { timeout_ms: context.timeoutMs },
-      cause: error,
-    });
-  }
-  if (error instanceof BrokenCircuitError) {
-    return new AppError('UPSTREAM_UNAVAILABLE', {
-      systemMessage: `Composio is failing; not calling it for up to ${context.retryAfterOpenSeconds} s (circuit open)`,
-      details: { circuit: 'open' },
-      retryAfterSeconds: context.retryAfterOpenSeconds,
-    });
-  }
-  if (error instanceof UpstreamBodyError) {
-    return new AppError('UPSTREAM_ERROR', { systemMessage: error.systemMessage, details: { upstream_status: error.upstreamStatus }, cause: error });
-  }
-  if (!(error instanceof ApiError)) {
-    return new AppError('UPSTREAM_ERROR', { systemMessage: 'Calling Composio failed', cause: error });
-  }
-  const upstream = error.status;
-  switch (true) {
-    case error.code === 'NETWORK_ERROR':
-      return new AppError('UPSTREAM_ERROR', { systemMessage: 'The connection to Composio failed', details: {}, cause: error });
-    case error.code === 'RESPONSE_TOO_LARGE':
-      return new AppError('UPSTREAM_ERROR', { systemMessage: 'Composio sent a body over the size limit', details: { upstream_status: upstream }, cause: error });
-    case error.code === 'INVALID_RESPONSE':
-      return new AppError('UPSTREAM_ERROR', { systemMessage: 'Composio sent a body that is not JSON', details: { upstream_status: upstream }, cause: error });
-    case upstream === 404:
-      return new AppError('CONNECTION_NOT_FOUND', {
-        systemMessage: 'Composio has no connected account with this id',
-        details: { connection_id: context.connectionId },
-        cause: error,
-      });
-    case upstream === 400:
-      return new AppError('VALIDATION_ERROR', {
-        systemMessage: 'Composio refused the connection id as malformed',
-        details: { errors: [{ location: 'path', path: '/params/connection_id', message: 'is not a valid Composio connected-account id' }] },
-        cause: error,
-      });
-    case upstream === 401 || upstream === 403:
-      return new AppError('UPSTREAM_AUTH_ERROR', {
-        systemMessage: `Composio rejected the configured COMPOSIO_API_KEY (${upstream}); check the key`,
-        details: { upstream_status: upstream },
-        cause: error,
-      });
-    case upstream === 429:
-      return new AppError('UPSTREAM_UNAVAILABLE', {
-        systemMessage: 'Composio answered 429',
-        details: { upstream_status: 429 },
-        retryAfterSeconds: error.retryAfterMs !== undefined ? Math.ceil(error.retryAfterMs / 1000) : context.defaultRetryAfterSeconds,
-        cause: error,
-      });
-    default:
-      return new AppError('UPSTREAM_ERROR', { systemMessage: `Composio answered ${upstream}`, details: { upstream_status: upstream }, cause: error });
-  }
+  const { code, options } = classify(error, context);
+  return new AppError(code, options);
 }
 
-/** Codes that mean Composio is in trouble: enough of them in a row open the circuit. */
-const OUTAGE_CODES = new Set(['UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_AUTH_ERROR']);
+const NO_CONTEXT: TranslationContext = { timeoutMs: 0, defaultRetryAfterSeconds: 0, retryAfterOpenSeconds: 0, connectionId: '' };
 
-/** Whether a failure says Composio is in trouble (a 404 or 400 says nothing of the kind). */
-export const isOutage = (error: unknown): boolean =>
-  OUTAGE_CODES.has(translateUpstreamError(error, { timeoutMs: 0, defaultRetryAfterSeconds: 0, retryAfterOpenSeconds: 0, connectionId: '' }).code);
+/**
+ * Whether a failure says Composio is in trouble (a 404 or 400 says nothing of the kind): one of
+ * the outage codes, or Composio refusing this server's key, which every call would meet alike.
+ */
+export const isOutage = (error: unknown): boolean => {
+  const { code } = classify(error, NO_CONTEXT);
+  return OUTAGE_CODES.has(code) || code === 'UPSTREAM_AUTH_ERROR';
+};

@@ -58,10 +58,8 @@ export function registerCredential(deps: RegistryAdminDependencies): RequestHand
 export function deleteCredential(deps: RegistryAdminDependencies): RequestHandler<Delete['parameters']['path']> {
   return async (req, res) => {
     const id = req.params.credential_id;
-    const entry = await deps.registry.get(id);
-    if (!entry || !(await deps.registry.remove(id))) {
-      throw credentialNotFound(id);
-    }
+    const entry = await deps.registry.remove(id);
+    if (!entry) throw credentialNotFound(id);
     await deps.reader.forget(entry.connection_id);
     res.locals.audit = { event: 'credential_deleted', key_name: principalOf(res).name, credential_id: id, connection_id: entry.connection_id };
     res.status(204).end();

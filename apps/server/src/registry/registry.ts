@@ -6,14 +6,23 @@
  * in process (positive and negative answers alike). Every write announces the changed ids on
  * the database's change channel, inside the write's transaction; every other instance drops
  * those entries when the announcement arrives, and this one drops them at once, so its own next
- * request already sees the change. When announcements may have been missed (the listening
- * connection dropped) everything cached is forgotten. Entries also expire after `ttlMs`.
+ * request already sees the change. Entries also expire after `ttlMs`.
+ *
+ * When the listening connection is lost (the database stopped, failed over, or the network
+ * blinked), announcements may be missed: what is kept becomes *unverified*. It is still served
+ * for at most `staleMaxMs` after the loss, each answer saying so (`Lookup.unverified`), and
+ * nothing new is kept meanwhile; past that window every lookup asks the database. When the
+ * listener is back, everything kept is forgotten, since it may have missed changes.
+ *
+ * A database that cannot be reached or does not answer in time is an outage, not a fault of
+ * this server: every operation that needs it fails with 503 `DATABASE_UNAVAILABLE`.
  */
 import { randomBytes } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { ConnectionSummary, CredentialRecord } from '@connector-credentials/types';
-import { CHANGES_CHANNEL, type CredentialsTable, type RegistryDatabase } from './database.js';
+import { databaseUnavailable } from '../errors.js';
+import { CHANGES_CHANNEL, describeOutage, encodeChange, isDatabaseOutage, type CredentialsTable, type RegistryDatabase } from './database.js';
 
 /** A registry entry as the server uses it: the public record plus the connection's user. */
 export interface CredentialEntry extends CredentialRecord {
@@ -31,18 +40,33 @@ export interface NewCredential {
 
 export type RegisterResult = { created: CredentialEntry } | { existingId: string };
 
+/** The answer of a lookup. */
+export interface Lookup {
+  /** The entry; undefined when there is none. */
+  entry: CredentialEntry | undefined;
+  /** Answered from memory while changes could not be heard (the database was lost): it may be out of date. */
+  unverified: boolean;
+}
+
+/** Where the registry's database stands, as this instance last saw it. */
+export type DatabaseState = 'up' | 'down';
+
 export interface Registry {
   register(credential: NewCredential): Promise<RegisterResult>;
-  /** The entry of a credential id, or undefined. */
-  get(id: string): Promise<CredentialEntry | undefined>;
-  /** The entry that points at a vendor connection, or undefined when it is not registered. */
-  getByConnection(connectionId: string): Promise<CredentialEntry | undefined>;
+  /** The entry of a credential id. */
+  get(id: string): Promise<Lookup>;
+  /** The entry that points at a vendor connection (none when it is not registered). */
+  getByConnection(connectionId: string): Promise<Lookup>;
   /** One organization's connections of one tool, active and not, newest first. */
   list(organizationId: string, toolKey: string): Promise<ConnectionSummary[]>;
   /** Turns a credential on or off; undefined when there is no such credential. */
   setActive(id: string, isActive: boolean): Promise<CredentialEntry | undefined>;
-  /** Removes a credential; false when there was none. */
-  remove(id: string): Promise<boolean>;
+  /** Removes a credential; the removed entry, or undefined when there was none. */
+  remove(id: string): Promise<CredentialEntry | undefined>;
+  /** Whether what is kept in memory is verified (changes are heard) or not. */
+  cacheState(): 'verified' | 'unverified';
+  /** One round trip to the database (readiness); 503 DATABASE_UNAVAILABLE when it fails. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,8 +74,18 @@ export interface RegistryOptions {
   /** Longest life of a cached lookup, in ms. */
   ttlMs?: number;
   maxEntries?: number;
+  /** How long after the change listener is lost kept entries are still served (unverified), in ms. */
+  staleMaxMs?: number;
+  /** `Retry-After` of a 503 `DATABASE_UNAVAILABLE`, in seconds. */
+  retryAfterSeconds?: number;
+  /** The clock of the unverified window, in ms (tests move it). */
+  now?: () => number;
   /** Called for every change another instance announces (to drop what else is kept of it). */
   onRemoteChange?: (id: string, connectionId: string) => void;
+  /** Called for every lookup answered from memory while unverified. */
+  onUnverifiedLookup?: () => void;
+  /** Called when the database is seen to go down (an outage, the listener lost) or come back up. */
+  onDatabaseState?: (state: DatabaseState) => void;
 }
 
 /** `tcred_` and 20 URL-safe characters (120 random bits). */
@@ -82,6 +116,9 @@ const ENTRY_COLUMNS = ['id', 'connection_id', 'tool_key', 'organization_id', 'en
 
 export async function createRegistry(database: RegistryDatabase, options: RegistryOptions = {}): Promise<Registry> {
   const { db } = database;
+  const now = options.now ?? Date.now;
+  const staleMaxMs = options.staleMaxMs ?? 60_000;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 5;
   // `{ missing: true }` is a cached "not registered".
   const cache = new LRUCache<string, CredentialEntry | { missing: true }>({ max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 300_000 });
   const byId = (id: string) => `id:${id}`;
@@ -90,47 +127,96 @@ export async function createRegistry(database: RegistryDatabase, options: Regist
     cache.delete(byId(id));
     if (connectionId) cache.delete(byConnection(connectionId));
   };
+
+  /** When the listener was lost; undefined while changes are heard. */
+  let unverifiedSince: number | undefined;
+  /** Counts losses and resumptions: a lookup read across one is not kept. */
+  let epoch = 0;
+  let databaseState: DatabaseState = 'up';
+  const seen = (state: DatabaseState) => {
+    if (state === databaseState) return;
+    databaseState = state;
+    options.onDatabaseState?.(state);
+  };
+
   // This instance forgets its own changes when it makes them; announcements are for the others.
   const instance = randomBytes(8).toString('hex');
-  await database.listen(
-    (payload) => {
-      const [from, id, connectionId] = payload.split(' ');
-      if (from === instance || !id) return;
-      forget(id, connectionId);
-      if (connectionId) options.onRemoteChange?.(id, connectionId);
-    },
-    () => cache.clear(),
-  );
+  try {
+    await database.listen({
+      onChange(change) {
+        if (change.instance === instance) return;
+        forget(change.id, change.connectionId);
+        options.onRemoteChange?.(change.id, change.connectionId);
+      },
+      onGap() {
+        epoch += 1;
+        unverifiedSince = now();
+        seen('down');
+      },
+      onResume() {
+        // Announcements made meanwhile were missed: nothing kept can be trusted.
+        cache.clear();
+        epoch += 1;
+        unverifiedSince = undefined;
+        seen('up');
+      },
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  /** Runs a database operation; an outage becomes 503 DATABASE_UNAVAILABLE, anything else stays as it is. */
+  async function query<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await run();
+      if (unverifiedSince === undefined) seen('up');
+      return result;
+    } catch (error) {
+      if (!isDatabaseOutage(error)) throw error;
+      seen('down');
+      throw databaseUnavailable(`The registry's database did not answer (${describeOutage(error)})`, retryAfterSeconds, error);
+    }
+  }
 
   /** Announces a change to every instance, inside the transaction that makes it. */
   const announce = (trx: typeof db, id: string, connectionId: string) =>
-    sql`select pg_notify(${CHANGES_CHANNEL}, ${`${instance} ${id} ${connectionId}`})`.execute(trx);
+    sql`select pg_notify(${CHANGES_CHANNEL}, ${encodeChange({ instance, id, connectionId })})`.execute(trx);
 
-  async function cached(key: string, load: () => Promise<CredentialEntry | undefined>): Promise<CredentialEntry | undefined> {
+  async function cached(key: string, load: () => Promise<CredentialEntry | undefined>): Promise<Lookup> {
     const hit = cache.get(key);
-    if (hit !== undefined) return 'missing' in hit ? undefined : hit;
-    const entry = await load();
-    cache.set(key, entry ?? { missing: true });
-    return entry;
+    const unverified = unverifiedSince !== undefined;
+    if (hit !== undefined && (!unverified || now() - unverifiedSince! < staleMaxMs)) {
+      if (unverified) options.onUnverifiedLookup?.();
+      return { entry: 'missing' in hit ? undefined : hit, unverified };
+    }
+    const started = epoch;
+    const entry = await query(load);
+    // While changes cannot be heard (or if that began or ended during the read), nothing new is
+    // kept: it could not be kept up to date.
+    if (unverifiedSince === undefined && epoch === started) cache.set(key, entry ?? { missing: true });
+    return { entry, unverified: false };
   }
 
   async function register(credential: NewCredential): Promise<RegisterResult> {
     const id = newCredentialId();
-    const created = await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('credentials')
-        .values({ id, ...credential, display_name: displayName(credential) })
-        .onConflict((oc) => oc.column('connection_id').doNothing())
-        .returning(ENTRY_COLUMNS)
-        .executeTakeFirst();
-      if (row) await announce(trx, row.id, row.connection_id);
-      return row;
-    });
+    const created = await query(() =>
+      db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto('credentials')
+          .values({ id, ...credential, display_name: displayName(credential) })
+          .onConflict((oc) => oc.column('connection_id').doNothing())
+          .returning(ENTRY_COLUMNS)
+          .executeTakeFirst();
+        if (row) await announce(trx, row.id, row.connection_id);
+        return row;
+      }),
+    );
     if (created) {
       forget(created.id, created.connection_id);
       return { created: toEntry(created) };
     }
-    const existing = await db.selectFrom('credentials').select('id').where('connection_id', '=', credential.connection_id).executeTakeFirst();
+    const existing = await query(() => db.selectFrom('credentials').select('id').where('connection_id', '=', credential.connection_id).executeTakeFirst());
     // Removed between the two statements: a retry registers it.
     if (!existing) return register(credential);
     return { existingId: existing.id };
@@ -154,43 +240,53 @@ export async function createRegistry(database: RegistryDatabase, options: Regist
     },
 
     async list(organizationId, toolKey) {
-      const rows = await db
-        .selectFrom('credentials')
-        .select(['id', 'tool_key', 'display_name', 'credential_name', 'account_email', 'connection_id', 'is_active', 'created_at'])
-        .where('organization_id', '=', organizationId)
-        .where('tool_key', '=', toolKey)
-        .orderBy('created_at', 'desc')
-        .orderBy('id')
-        .execute();
+      const rows = await query(() =>
+        db
+          .selectFrom('credentials')
+          .select(['id', 'tool_key', 'display_name', 'credential_name', 'account_email', 'connection_id', 'is_active', 'created_at'])
+          .where('organization_id', '=', organizationId)
+          .where('tool_key', '=', toolKey)
+          .orderBy('created_at', 'desc')
+          .orderBy('id')
+          .execute(),
+      );
       return rows.map((row) => ({ ...row, created_at: row.created_at.toISOString() }));
     },
 
     async setActive(id, isActive) {
-      const row = await db.transaction().execute(async (trx) => {
-        const updated = await trx
-          .updateTable('credentials')
-          .set({ is_active: isActive, updated_at: new Date() })
-          .where('id', '=', id)
-          .returning(ENTRY_COLUMNS)
-          .executeTakeFirst();
-        if (updated) await announce(trx, updated.id, updated.connection_id);
-        return updated;
-      });
+      const row = await query(() =>
+        db.transaction().execute(async (trx) => {
+          const updated = await trx
+            .updateTable('credentials')
+            .set({ is_active: isActive, updated_at: new Date() })
+            .where('id', '=', id)
+            .returning(ENTRY_COLUMNS)
+            .executeTakeFirst();
+          if (updated) await announce(trx, updated.id, updated.connection_id);
+          return updated;
+        }),
+      );
       if (!row) return undefined;
       forget(row.id, row.connection_id);
       return toEntry(row);
     },
 
     async remove(id) {
-      const row = await db.transaction().execute(async (trx) => {
-        const deleted = await trx.deleteFrom('credentials').where('id', '=', id).returning(['id', 'connection_id']).executeTakeFirst();
-        if (deleted) await announce(trx, deleted.id, deleted.connection_id);
-        return deleted;
-      });
-      if (!row) return false;
+      const row = await query(() =>
+        db.transaction().execute(async (trx) => {
+          const deleted = await trx.deleteFrom('credentials').where('id', '=', id).returning(ENTRY_COLUMNS).executeTakeFirst();
+          if (deleted) await announce(trx, deleted.id, deleted.connection_id);
+          return deleted;
+        }),
+      );
+      if (!row) return undefined;
       forget(row.id, row.connection_id);
-      return true;
+      return toEntry(row);
     },
+
+    ping: () => query(() => database.ping()),
+
+    cacheState: () => (unverifiedSince === undefined ? 'verified' : 'unverified'),
 
     close: () => database.close(),
   };

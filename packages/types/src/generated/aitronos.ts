@@ -33,6 +33,9 @@ export interface paths {
          *     The body is JSON (`Content-Type: application/json`, at most 1 KiB); malformed JSON, unknown
          *     or missing fields and ids of the wrong shape give 400 `VALIDATION_ERROR`, another content
          *     type 415 `UNSUPPORTED_MEDIA_TYPE`, a larger body 413. Needs the `admin` role.
+         *
+         *     When the registry's database cannot be reached, the answer is 503 `DATABASE_UNAVAILABLE`
+         *     with `Retry-After`, and nothing is registered.
          */
         post: operations["registerCredential"];
         delete?: never;
@@ -86,6 +89,11 @@ export interface paths {
          *     the same account share one Composio read, across every server instance. Composio's failures
          *     are reported as 502 (`UPSTREAM_ERROR`, `UPSTREAM_AUTH_ERROR`), 503 (`UPSTREAM_UNAVAILABLE`,
          *     with `Retry-After`) or 504 (`UPSTREAM_TIMEOUT`).
+         *
+         *     When the registry's database cannot be reached, a credential this server instance already
+         *     holds in memory is still answered, for a bounded time (60 s unless configured otherwise),
+         *     marked with `X-Registry-Stale`; any other lookup gives 503 `DATABASE_UNAVAILABLE` with
+         *     `Retry-After`.
          */
         get: operations["getAdminCredentials"];
         put?: never;
@@ -96,6 +104,9 @@ export interface paths {
          *     next read of this credential id gives 404 `CREDENTIAL_NOT_FOUND`, on every server instance,
          *     and cached credentials of it are dropped. Reads by connection id still work and then give
          *     `credential_id: null`. Needs the `admin` role.
+         *
+         *     Changing the registry needs its database: when it cannot be reached, the answer is 503
+         *     `DATABASE_UNAVAILABLE` with `Retry-After`, and nothing is removed.
          */
         delete: operations["deleteCredential"];
         options?: never;
@@ -141,6 +152,9 @@ export interface paths {
          *     and `is_disabled` is the vendor's. A connection the vendor does not have gives 404
          *     `CONNECTION_NOT_FOUND`. Same keys, roles, cache and upstream errors as the read by
          *     credential id.
+         *
+         *     Likewise when the registry's database cannot be reached: an entry held in memory is answered
+         *     for a bounded time, marked with `X-Registry-Stale`; otherwise 503 `DATABASE_UNAVAILABLE`.
          */
         get: operations["getAdminCredentialsByConnection"];
         put?: never;
@@ -177,6 +191,9 @@ export interface paths {
          * @description Every registered connection of the tool in the organization, turned on and off, newest
          *     first. It reads the registry only (no vendor call) and carries no secret. Needs the `admin`
          *     or `connections` role.
+         *
+         *     When the registry's database cannot be reached, the answer is 503 `DATABASE_UNAVAILABLE`
+         *     with `Retry-After`.
          */
         get: operations["listConnections"];
         put?: never;
@@ -223,6 +240,9 @@ export interface paths {
          *     `is_disabled: true`), but its tools are not loaded. The change holds for the next request
          *     on every server instance. The body is JSON, as for registration (400, 413, 415 likewise).
          *     Needs the `admin` or `connections` role.
+         *
+         *     When the registry's database cannot be reached, the answer is 503 `DATABASE_UNAVAILABLE`
+         *     with `Retry-After`, and nothing is changed.
          */
         patch: operations["setConnectionActive"];
         trace?: never;
@@ -317,9 +337,11 @@ export interface components {
          *     - `UPSTREAM_UNAVAILABLE` (503): Composio is rate limiting or failing (after repeated failures the server
          *       stops calling it for a while and answers this at once); see `Retry-After`.
          *     - `UPSTREAM_TIMEOUT` (504): Composio did not answer in time.
+         *     - `DATABASE_UNAVAILABLE` (503): the credential registry's database cannot be reached, or did not
+         *       answer within the server's bound; nothing was changed. See `Retry-After`.
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_ERROR" | "AUTHENTICATION_REQUIRED" | "INVALID_API_KEY" | "INSUFFICIENT_PERMISSIONS" | "CREDENTIAL_NOT_FOUND" | "CONNECTION_NOT_FOUND" | "CREDENTIAL_ALREADY_REGISTERED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_HEADERS_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "UPSTREAM_ERROR" | "UPSTREAM_AUTH_ERROR" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT";
+        ErrorCode: "VALIDATION_ERROR" | "AUTHENTICATION_REQUIRED" | "INVALID_API_KEY" | "INSUFFICIENT_PERMISSIONS" | "CREDENTIAL_NOT_FOUND" | "CONNECTION_NOT_FOUND" | "CREDENTIAL_ALREADY_REGISTERED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "REQUEST_HEADERS_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "UPSTREAM_ERROR" | "UPSTREAM_AUTH_ERROR" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT" | "DATABASE_UNAVAILABLE";
         /**
          * ErrorType
          * @description Family of the error.
@@ -700,7 +722,11 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description Composio is rate limiting this server or is down. */
+        /**
+         * @description A dependency is unavailable: Composio is rate limiting this server or is down
+         *     (`UPSTREAM_UNAVAILABLE`), or the registry's database cannot be reached (`DATABASE_UNAVAILABLE`).
+         *     `Retry-After` says when to try again.
+         */
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
@@ -731,6 +757,8 @@ export interface components {
                 "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                 "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
+                "X-Credentials-Stale": components["headers"]["XCredentialsStale"];
+                "X-Registry-Stale": components["headers"]["XRegistryStale"];
                 [name: string]: unknown;
             };
             content: {
@@ -861,6 +889,24 @@ export interface components {
          * @example no-store
          */
         CacheControlNoStore: "no-store";
+        /**
+         * @description Present when Composio failed (5xx, timeout, rate limit, open circuit) and the last good
+         *     credentials of an ACTIVE account were served instead; its value is the failure's error code
+         *     (`UPSTREAM_ERROR`, `UPSTREAM_UNAVAILABLE` or `UPSTREAM_TIMEOUT`). Such credentials are never
+         *     served past their own `expires_at`. Absent on a fresh answer.
+         * @example UPSTREAM_UNAVAILABLE
+         */
+        XCredentialsStale: "UPSTREAM_ERROR" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT";
+        /**
+         * @description Present when the credential's registry entry (its connection, organization and on/off state)
+         *     was answered from this server's memory while the registry's database could not be reached:
+         *     a deactivation or deletion made meanwhile through another server instance may not be
+         *     reflected. Such entries are served for a bounded time after the database was lost (60 s unless
+         *     the deployment configures otherwise); after it, and for credentials not held in memory, the
+         *     answer is 503 `DATABASE_UNAVAILABLE`. Absent on a verified answer.
+         * @example DATABASE_UNAVAILABLE
+         */
+        XRegistryStale: "DATABASE_UNAVAILABLE";
     };
     pathItems: never;
 }
