@@ -5,7 +5,7 @@ import type { ComposioClient } from '@connector-credentials/client';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createKeyRing } from './auth.js';
-import { createComposio } from './composio/index.js';
+import { createComposio, type ReadinessResult } from './composio/index.js';
 import { createCredentialsReader } from './credentials-reader.js';
 import type { Config } from './config.js';
 import { HARDENED_SERVER_OPTIONS, hardenHttpServer } from './http-hardening.js';
@@ -23,6 +23,8 @@ export interface StartOptions {
    * a request hook that picks a Prism example; the production entry point does not pass one.
    */
   configureComposio?: (client: ComposioClient) => void;
+  /** The Aitronos spec to serve instead of the bundled one (tests give altered copies). */
+  spec?: Record<string, unknown>;
 }
 
 export interface RunningServer {
@@ -70,7 +72,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onRemoteChange: (_id, connectionId) => void reader.forget(connectionId),
   });
 
-  async function readiness() {
+  async function readiness(): Promise<ReadinessResult> {
     const upstream = await composio.readiness();
     const checks: Record<string, string> = { ...upstream.checks, database: 'ok', ...(redis ? { redis: store.health() } : {}) };
     try {
@@ -81,7 +83,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return { ready: upstream.ready && checks.database === 'ok', checks };
   }
 
-  const app = createApp({
+  const dependencies = {
     logger,
     keyRing: createKeyRing(config.apiKeys),
     registry,
@@ -93,7 +95,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
     ...(shared && { rateLimitStore: (name: string) => createFallbackRateLimitStore(shared.client, `${REDIS_PREFIX}ratelimit:${name}:`, fallback) }),
-  });
+    ...(options.spec && { spec: options.spec }),
+  };
+  let app: ReturnType<typeof createApp>;
+  try {
+    app = createApp(dependencies);
+  } catch (error) {
+    // A spec that does not say who may call an operation: nothing is left open behind the error.
+    await Promise.allSettled([registry.close(), store.close()]);
+    throw error;
+  }
 
   const server = createServer(HARDENED_SERVER_OPTIONS, app);
   hardenHttpServer(server);
