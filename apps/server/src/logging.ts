@@ -40,7 +40,7 @@ declare global {
 }
 
 /** Paths that could ever hold a secret in what is logged besides the request lines. */
-export const REDACTED_PATHS = ['apiKey', 'credentials', 'access_token', 'refresh_token', 'err.headers', 'err.request'];
+const REDACTED_PATHS = ['apiKey', 'credentials', 'access_token', 'refresh_token', 'err.headers', 'err.request'];
 
 /**
  * The server's logger. Without a destination it writes to stdout asynchronously (sonic-boom
