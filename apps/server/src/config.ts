@@ -60,7 +60,8 @@ const environment = z
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     COMPOSIO_MAX_RESPONSE_BYTES: positiveInt(1_048_576),
     CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
-    CACHE_MAX_ENTRIES: positiveInt(1_000),
+    /** Credentials kept in process: the whole cache without Redis, the tier in front of it with Redis. */
+    CREDENTIALS_CACHE_MAX_ENTRIES: positiveInt(1_000),
     CACHE_EXPIRY_MARGIN_MS: z.coerce.number().int().min(0).default(60_000),
     BREAKER_THRESHOLD: positiveInt(5),
     BREAKER_HALF_OPEN_AFTER_MS: positiveInt(10_000),
@@ -75,11 +76,15 @@ const environment = z
     /** PGlite's data directory (`memory://` keeps it in memory). */
     DATA_DIR: z.string().min(1).default('.data'),
     REGISTRY_CACHE_TTL_MS: positiveInt(300_000),
+    /** Registry lookups (by credential id, by connection id) cached in each instance. */
+    REGISTRY_CACHE_MAX_ENTRIES: positiveInt(10_000),
     /** Shared state (cache, single-flight, rate limits) for several instances; in process without it. */
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
-    CACHE_ENCRYPTION_KEY: z.string().min(1).optional(),
+    /** Seals every value written to Redis; unused without REDIS_URL. */
+    REDIS_ENCRYPTION_KEY: z.string().min(1).optional(),
     REDIS_COMMAND_TIMEOUT_MS: positiveInt(250),
-    CACHE_LOCAL_TTL_MS: positiveInt(1_000),
+    /** Life of the in-process tier in front of Redis; unused without REDIS_URL. */
+    REDIS_LOCAL_CACHE_TTL_MS: positiveInt(1_000),
     CACHE_LAST_GOOD_MAX_MS: positiveInt(3_600_000),
     /** Serve the last good credentials when Composio fails (marked X-Credentials-Stale). */
     STALE_IF_ERROR: flag,
@@ -105,10 +110,11 @@ export interface Config {
     maxResponseBytes: number;
   };
   breaker: { threshold: number; halfOpenAfterMs: number };
+  /** The credential cache; `maxEntries` is what is kept in process. */
   cache: { ttlMs: number; maxEntries: number; expiryMarginMs: number };
   rateLimit: { windowMs: number; perKey: number; perAddress: number };
   trustProxy: boolean | number | string;
-  registry: { databaseUrl: string | undefined; poolSize: number; dataDir: string; cacheTtlMs: number };
+  registry: { databaseUrl: string | undefined; poolSize: number; dataDir: string; cacheTtlMs: number; cacheMaxEntries: number };
   /** Shared state through Redis; undefined keeps everything in process. */
   redis: { url: string; keys: Buffer[]; commandTimeoutMs: number; localTtlMs: number } | undefined;
   /** Stale-if-error: keep last good credentials (at most lastGoodMaxMs when they have no expiry) and serve them when Composio fails. */
@@ -117,6 +123,32 @@ export interface Config {
   apiKeys: ApiKeyEntry[];
   validateResponses: boolean;
   shutdownTimeoutMs: number;
+  /** Deprecated setting names in use, one sentence each, logged as warnings at start. */
+  deprecations: string[];
+}
+
+/** Former names still read for one minor release (then removed): [former, current]. */
+export const DEPRECATED_NAMES = [
+  ['CACHE_MAX_ENTRIES', 'CREDENTIALS_CACHE_MAX_ENTRIES'],
+  ['CACHE_LOCAL_TTL_MS', 'REDIS_LOCAL_CACHE_TTL_MS'],
+  ['CACHE_ENCRYPTION_KEY', 'REDIS_ENCRYPTION_KEY'],
+] as const;
+
+/** The environment with former names moved to their current ones (a current name set wins), and what to warn about. */
+function renameDeprecated(source: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; deprecations: string[] } {
+  const env = { ...source };
+  const deprecations: string[] = [];
+  for (const [former, current] of DEPRECATED_NAMES) {
+    if (source[former] === undefined) continue;
+    delete env[former];
+    if (source[current] === undefined) {
+      env[current] = source[former];
+      deprecations.push(`${former} is deprecated and will be removed in the next minor release: set ${current} instead`);
+    } else {
+      deprecations.push(`${former} is deprecated and ignored, as ${current} is set: remove ${former}`);
+    }
+  }
+  return { env, deprecations };
 }
 
 export class ConfigError extends Error {
@@ -150,7 +182,8 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
 
 /** Reads and validates the configuration once, at start. Throws ConfigError with every problem. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = environment.safeParse(source);
+  const { env: renamed, deprecations } = renameDeprecated(source);
+  const parsed = environment.safeParse(renamed);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
   const env = parsed.data;
 
@@ -175,15 +208,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   let cacheKeys: Buffer[] | undefined;
-  if (env.CACHE_ENCRYPTION_KEY !== undefined) {
+  if (env.REDIS_ENCRYPTION_KEY !== undefined) {
     try {
-      cacheKeys = parseSealingKeys(env.CACHE_ENCRYPTION_KEY);
+      cacheKeys = parseSealingKeys(env.REDIS_ENCRYPTION_KEY);
     } catch (error) {
-      problems.push(`CACHE_ENCRYPTION_KEY: ${(error as Error).message.replace(/^CACHE_ENCRYPTION_KEY /, '')}`);
+      problems.push(`REDIS_ENCRYPTION_KEY: ${(error as Error).message}`);
     }
   }
-  if (env.REDIS_URL !== undefined && env.CACHE_ENCRYPTION_KEY === undefined) {
-    if (env.NODE_ENV === 'production') problems.push('CACHE_ENCRYPTION_KEY: required with REDIS_URL when NODE_ENV=production (credentials are sealed before they reach Redis)');
+  if (env.REDIS_URL !== undefined && env.REDIS_ENCRYPTION_KEY === undefined) {
+    if (env.NODE_ENV === 'production') problems.push('REDIS_ENCRYPTION_KEY: required with REDIS_URL when NODE_ENV=production (credentials are sealed before they reach Redis)');
     // Elsewhere a key for this process alone: entries it seals are unreadable to other processes.
     else cacheKeys = [randomBytes(32)];
   }
@@ -203,15 +236,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxResponseBytes: env.COMPOSIO_MAX_RESPONSE_BYTES,
     },
     breaker: { threshold: env.BREAKER_THRESHOLD, halfOpenAfterMs: env.BREAKER_HALF_OPEN_AFTER_MS },
-    cache: { ttlMs: env.CACHE_TTL_MS, maxEntries: env.CACHE_MAX_ENTRIES, expiryMarginMs: env.CACHE_EXPIRY_MARGIN_MS },
+    cache: { ttlMs: env.CACHE_TTL_MS, maxEntries: env.CREDENTIALS_CACHE_MAX_ENTRIES, expiryMarginMs: env.CACHE_EXPIRY_MARGIN_MS },
     rateLimit: { windowMs: env.RATE_LIMIT_WINDOW_MS, perKey: env.RATE_LIMIT_PER_KEY, perAddress: env.RATE_LIMIT_PER_ADDRESS },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    registry: { databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, dataDir: env.DATA_DIR, cacheTtlMs: env.REGISTRY_CACHE_TTL_MS },
-    redis: env.REDIS_URL === undefined ? undefined : { url: env.REDIS_URL, keys: cacheKeys!, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, localTtlMs: env.CACHE_LOCAL_TTL_MS },
+    registry: { databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, dataDir: env.DATA_DIR, cacheTtlMs: env.REGISTRY_CACHE_TTL_MS, cacheMaxEntries: env.REGISTRY_CACHE_MAX_ENTRIES },
+    redis: env.REDIS_URL === undefined ? undefined : { url: env.REDIS_URL, keys: cacheKeys!, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, localTtlMs: env.REDIS_LOCAL_CACHE_TTL_MS },
     staleIfError: { enabled: env.STALE_IF_ERROR ?? true, lastGoodMaxMs: env.CACHE_LAST_GOOD_MAX_MS },
     upstreamRetryAfterSeconds: env.UPSTREAM_RETRY_AFTER_SECONDS,
     apiKeys,
     validateResponses: env.VALIDATE_RESPONSES ?? env.NODE_ENV !== 'production',
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    deprecations,
   };
 }

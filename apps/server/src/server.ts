@@ -43,6 +43,7 @@ const REDIS_PREFIX = 'cc:';
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  for (const deprecation of config.deprecations) logger.warn(deprecation);
   const metrics = createMetrics();
   const composio = createComposio(config, metrics);
   options.configureComposio?.(composio.client);
@@ -68,6 +69,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const registry = await createRegistry(database, {
     ttlMs: registrySettings.cacheTtlMs,
+    maxEntries: registrySettings.cacheMaxEntries,
     // Another instance deleted or turned off a credential: drop what this one keeps of it.
     onRemoteChange: (_id, connectionId) => void reader.forget(connectionId),
   });

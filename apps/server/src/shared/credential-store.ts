@@ -107,7 +107,7 @@ export function createMemoryStore(options: MemoryOptions): CredentialStore & { s
 
 export interface RedisStoreOptions extends StoreHooks {
   url: string;
-  /** Keys of `CACHE_ENCRYPTION_KEY`, newest first. */
+  /** Keys of `REDIS_ENCRYPTION_KEY`, newest first. */
   keys: Buffer[];
   /** Longest any Redis call may take. */
   commandTimeoutMs: number;
