@@ -114,18 +114,24 @@ export const meets = (principal: Principal, requirements: readonly AccessRequire
   requirements.some((r) => r.header === principal.header && r.roles.every((role) => principal.roles.includes(role)));
 
 /**
- * Express middleware for one operation: marks the request as this operation (metrics count
- * refusals under its route), then lets in a key that meets one of its requirements. Which keys
- * those are is worked out here, at start.
+ * First middleware of an operation's route: marks the request as this operation, so metrics count
+ * it, refusals included, under the operation's route. When another operation's route matched first
+ * (overlapping templates), this route is skipped.
+ */
+export function matchOperation(operation: OperationAccess): RequestHandler {
+  return (_req, res, next) => {
+    if (res.locals.operation !== undefined) return next('route');
+    res.locals.operation = operation;
+    next();
+  };
+}
+
+/**
+ * Express middleware for one operation: lets in a key that meets one of its requirements, else
+ * 401/403. Which keys those are is worked out here, at start.
  */
 export function authorizeOperation(keyRing: KeyRing, operation: OperationAccess): RequestHandler {
-  const check = requirePrincipal(keyRing, (principal) => meets(principal, operation.requirements), operation.requiredRole);
-  return (req, res, next) => {
-    // Another operation's route matched first (overlapping templates): its check has run.
-    if (res.locals.operation !== undefined) return next();
-    res.locals.operation = operation;
-    check(req, res, next);
-  };
+  return requirePrincipal(keyRing, (principal) => meets(principal, operation.requirements), operation.requiredRole);
 }
 
 /**

@@ -4,7 +4,7 @@ import { rateLimit, type Options as RateLimitOptions, type Store } from 'express
 import helmet from 'helmet';
 import type { AitronosOperations } from '@connector-credentials/types';
 import type { Logger } from 'pino';
-import { authorizeOperation, authorizeUnknownPath, readOperationAccess } from './access.js';
+import { authorizeOperation, authorizeUnknownPath, matchOperation, readOperationAccess } from './access.js';
 import { METRICS_ROLES, principalOf, requireRole, type KeyRing } from './auth.js';
 import type { ComposioGateway, ReadinessResult } from './composio/index.js';
 import type { CredentialsReader } from './credentials-reader.js';
@@ -167,8 +167,14 @@ export function createApp(deps: AppDependencies): Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  // Every other route counts against the caller's address, keys or not.
-  app.use(limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore));
+  // Every other route counts against the caller's address, keys or not. An operation's route is
+  // matched first (its refusals, 429 included, count under it), then its key is checked as its
+  // spec declares: an unauthenticated caller learns nothing about what is valid.
+  const perAddress = limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore);
+  for (const operation of operations) {
+    app[operation.method](operation.route, matchOperation(operation), perAddress, authorizeOperation(deps.keyRing, operation));
+  }
+  app.use((req, res, next) => (res.locals.operation === undefined ? perAddress(req, res, next) : next()));
 
   // The contract itself, public: rendered reference docs and the bundled spec.
   const publicFile = (file: string, type: string, csp?: string): RequestHandler => (_req, res, next) => {
@@ -180,17 +186,14 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/openapi.json', publicFile(bundledSpecPath('aitronos', 'json'), 'json'));
   app.get('/openapi.yaml', publicFile(bundledSpecPath('aitronos', 'yaml'), 'application/yaml'));
 
-  // Authentication and authorization first, per operation as its spec declares: an
-  // unauthenticated caller learns nothing about what is valid. Paths under the API that are no
-  // operation need a key too.
-  for (const operation of operations) app[operation.method](operation.route, authorizeOperation(deps.keyRing, operation));
+  // Paths under the API that are no operation need a key too (then 404 or 405).
   app.use(API_PATH, authorizeUnknownPath(deps.keyRing, operations));
   const perKey = limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore, {
     keyGenerator: (_req, res) => `key:${principalOf(res).name}`,
   });
   // Request bodies are JSON; another content type is left unparsed for the validator to refuse (415).
   const json = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
-  // Both for callers let in above (an operation, or a path under the API), whatever its path.
+  // The per-key limit for every caller let in above; JSON bodies for operations only.
   app.use((req, res, next) => (res.locals.principal === undefined ? next() : perKey(req, res, next)));
   app.use((req, res, next) => (res.locals.operation === undefined ? next() : json(req, res, next)));
 
@@ -199,6 +202,7 @@ export function createApp(deps: AppDependencies): Express {
       apiSpec: spec as never,
       validateRequests: { allowUnknownQueryParameters: false },
       validateResponses: deps.validateResponses ? { removeAdditional: false } : false,
+      // The spec's security is enforced above, from the same declarations, before anything is validated.
       validateSecurity: false,
       ignoreUndocumented: false,
     }),

@@ -164,7 +164,8 @@ describe('roles enforced per operation', () => {
 describe('refusals are counted under the operation', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ composioBaseUrl: upstream.url, env: { RATE_LIMIT_PER_KEY: '2' } });
+    // Six requests per address: the seventh of the test is refused by the per-address limit.
+    server = await startTestServer({ composioBaseUrl: upstream.url, env: { RATE_LIMIT_PER_KEY: '2', RATE_LIMIT_PER_ADDRESS: '6' } });
   });
   afterAll(() => server?.close());
 
@@ -177,7 +178,7 @@ describe('refusals are counted under the operation', () => {
     return counted;
   };
 
-  it('401, 403, 429 and 400 under the route template; unknown paths stay unmatched', async () => {
+  it('401, 403, 429 (per key and per address) and 400 under the route template; unknown paths stay unmatched', async () => {
     const url = (path: string) => `${server.running.url}${API}${path}`;
     const hub = { 'X-Aitronos-Hub-Key': KEYS.adminHub.key };
     expect((await fetch(url('/admin/credentials/tcred_7Hq2LmX9pR4vN8sK3dWz'))).status).toBe(401);
@@ -186,11 +187,15 @@ describe('refusals are counted under the operation', () => {
     expect((await fetch(url('/admin/credentials/by-connection/bad%20id'), { headers: hub })).status).toBe(400);
     expect((await fetch(url('/admin/credentials/by-connection/bad%20id'), { headers: hub })).status).toBe(429);
     expect((await fetch(`${server.running.url}/no/such/path`)).status).toBe(404);
+    const limited = await fetch(url('/admin/credentials/tcred_7Hq2LmX9pR4vN8sK3dWz'));
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('ratelimit')).toMatch(/"per-address"/);
 
     const counted = await counts();
     expect(counted.get(`GET ${API}/admin/credentials/:credential_id 401`)).toBe(1);
     expect(counted.get(`GET ${API}/admin/credentials/:credential_id 403`)).toBe(1);
     expect(counted.get(`GET ${API}/admin/credentials/:credential_id 400`)).toBe(1);
+    expect(counted.get(`GET ${API}/admin/credentials/:credential_id 429`)).toBe(1);
     expect(counted.get(`GET ${API}/admin/credentials/by-connection/:connection_id 400`)).toBe(1);
     expect(counted.get(`GET ${API}/admin/credentials/by-connection/:connection_id 429`)).toBe(1);
     expect(counted.get('GET unmatched 404')).toBe(1);
