@@ -78,7 +78,7 @@ try {
   const bareHttp = track(await startTarget('./targets/bare-http.mjs', { BENCH_BODY: body }));
   const bareExpress = track(await startTarget('./targets/bare-express.mjs', { BENCH_BODY: body }));
   const bareProxy = track(await startTarget('./targets/bare-express-proxy.mjs', { UPSTREAM_URL: `${upstream.url}/api/v3/connected_accounts/${ACCOUNT}` }));
-  const redisEnv = { REDIS_URL: redis.url, REDIS_ENCRYPTION_KEY: cacheKey };
+  const redisEnv = { REDIS_URL: redis.url, CACHE_ENCRYPTION_KEY: cacheKey };
   rows = [
     { name: 'bare node:http', url: `${bareHttp.url}/x`, headers: {} },
     { name: 'bare Express', url: `${bareExpress.url}/x`, headers: {} },

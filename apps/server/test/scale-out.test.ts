@@ -121,7 +121,7 @@ async function startInstances(count: number, env: Record<string, string>): Promi
 const key = { 'X-API-Key': KEYS.adminApi.key };
 const byConnection = (instance: Instance, id: string, headers: Record<string, string> = {}) =>
   fetch(`${instance.url}/v1/personal-connectors/admin/credentials/by-connection/${id}`, { headers: { ...key, ...headers } });
-const withRedis = () => ({ REDIS_URL: redis.url, REDIS_ENCRYPTION_KEY: cacheKey, CACHE_TTL_MS: '60000', RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_PER_ADDRESS: '1000000' });
+const withRedis = () => ({ REDIS_URL: redis.url, CACHE_ENCRYPTION_KEY: cacheKey, CACHE_TTL_MS: '60000', RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_PER_ADDRESS: '1000000' });
 const calls = () => upstream.requests.length;
 
 describe('two instances on one PostgreSQL', () => {
