@@ -41,7 +41,8 @@ const flag = z
   .transform((v) => v === 'true' || v === '1')
   .optional();
 
-const environment = z
+/** Every variable the server reads, with its rule: the keys of its shape are the whole environment. */
+export const environment = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -88,6 +89,12 @@ const environment = z
     CACHE_LAST_GOOD_MAX_MS: positiveInt(3_600_000),
     /** Serve the last good credentials when Composio fails (marked X-Credentials-Stale). */
     STALE_IF_ERROR: flag,
+    // Former names (DEPRECATED_NAMES), still read for one minor release: their values are moved to
+    // the current names before this schema reads them. Declared here so the schema lists every
+    // variable the server reads.
+    CACHE_MAX_ENTRIES: z.coerce.number().int().positive().optional(),
+    CACHE_LOCAL_TTL_MS: z.coerce.number().int().positive().optional(),
+    CACHE_ENCRYPTION_KEY: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined) {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, DEPRECATED_NAMES, environment, loadConfig } from '../src/config.js';
 import { API_KEYS_JSON } from './helpers.js';
 
 const base = { COMPOSIO_BASE_URL: 'http://127.0.0.1:1' };
@@ -105,5 +105,15 @@ describe('settings named for what they size, and their former names', () => {
     expect(both.deprecations).toEqual(['CACHE_MAX_ENTRIES is deprecated and ignored, as CREDENTIALS_CACHE_MAX_ENTRIES is set: remove CACHE_MAX_ENTRIES']);
     // A former name's bad value is reported under the current name, and never echoed.
     expect(problems({ ...base, CACHE_ENCRYPTION_KEY: 'secret-but-short' }).join('\n')).not.toContain('secret-but-short');
+  });
+});
+
+describe('the environment schema', () => {
+  it('lists the former names too: every variable the server reads, each with its rule', () => {
+    for (const [former, current] of DEPRECATED_NAMES) {
+      expect(Object.keys(environment.shape)).toEqual(expect.arrayContaining([former, current]));
+    }
+    expect(environment.shape.CACHE_MAX_ENTRIES.safeParse('0').success).toBe(false);
+    expect(environment.shape.CACHE_ENCRYPTION_KEY.safeParse(Buffer.alloc(32).toString('base64')).success).toBe(true);
   });
 });
