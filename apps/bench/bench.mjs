@@ -73,7 +73,7 @@ try {
     const id = await s.register(ACCOUNT);
     return { url: `${s.url}/v1/personal-connectors/admin/credentials/${id}`, headers: { 'X-API-Key': s.key } };
   };
-  const redisEnv = { REDIS_URL: redis.url, CACHE_ENCRYPTION_KEY: cacheKey };
+  const redisEnv = { REDIS_URL: redis.url, REDIS_ENCRYPTION_KEY: cacheKey };
   // The four servers start together: each initialises its own PGlite data directory, which is
   // the slow part of a start, and nothing is measured yet.
   const [warm, uncached, warmRedis, uncachedRedis] = await Promise.all([

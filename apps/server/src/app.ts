@@ -3,9 +3,11 @@ import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { rateLimit, type Options as RateLimitOptions, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
+import type { AitronosOperations } from '@connector-credentials/types';
 import type { Logger } from 'pino';
-import { ADMIN_ROLE, CONNECTIONS_ROLE, requireRole, type KeyRing } from './auth.js';
-import type { ComposioGateway } from './composio/index.js';
+import { authorizeOperation, authorizeUnknownPath, matchOperation, readOperationAccess } from './access.js';
+import { METRICS_ROLES, principalOf, requireRole, type KeyRing } from './auth.js';
+import type { ComposioGateway, ReadinessResult } from './composio/index.js';
 import type { CredentialsReader } from './credentials-reader.js';
 import { AppError, errorRenderer } from './errors.js';
 import { requestLogger } from './logging.js';
@@ -13,14 +15,9 @@ import type { Metrics } from './metrics.js';
 import { listConnections, setConnectionActive } from './operations/connections.js';
 import { getAdminCredentials, getAdminCredentialsByConnection } from './operations/read-credentials.js';
 import { deleteCredential, registerCredential } from './operations/registry-admin.js';
+import { API_PATH } from './paths.js';
 import type { Registry } from './registry/registry.js';
 import { bundledSpecPath, docsPath, loadSpec } from './specs.js';
-
-/** Readiness of every dependency; `ready` when the ones the API cannot work without are. */
-export interface ReadinessResult {
-  ready: boolean;
-  checks: Record<string, string>;
-}
 
 export interface AppDependencies {
   logger: Logger;
@@ -36,11 +33,25 @@ export interface AppDependencies {
   validateResponses: boolean;
   rateLimit: { windowMs: number; perKey: number; perAddress: number };
   trustProxy: boolean | number | string;
+  /** The Aitronos spec served, validated and authorized (tests pass altered copies); the bundled one by default. */
+  spec?: Record<string, unknown>;
 }
 
-export const API_PATH = '/v1/personal-connectors';
-export const CREDENTIALS_PATH = `${API_PATH}/admin/credentials`;
-export const CONNECTIONS_PATH = `${API_PATH}/connections`;
+/** The handler of each operation of the spec, by operationId (the compiler wants one per generated operation). */
+const HANDLERS = {
+  registerCredential,
+  getAdminCredentialsByConnection,
+  getAdminCredentials,
+  deleteCredential,
+  listConnections,
+  setConnectionActive,
+} satisfies { [Id in keyof AitronosOperations]: (services: Services) => unknown };
+
+interface Services {
+  registry: Registry;
+  reader: CredentialsReader;
+  gateway: ComposioGateway;
+}
 /** The largest request body (JSON, registration and toggles); anything larger is refused before it is read. */
 export const MAX_BODY_BYTES = 1024;
 
@@ -59,11 +70,10 @@ function recordMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
     res.on('finish', () => {
-      // The route template, never the raw path: the matched route, else the spec's path the
-      // validator matched before refusing the request.
-      const matched: unknown = Reflect.get(req, 'openapi'); // set by express-openapi-validator, untyped
-      const specRoute = typeof matched === 'object' && matched !== null && 'expressRoute' in matched ? String(matched.expressRoute) : undefined;
-      const route = req.route ? `${req.baseUrl}${req.route.path as string}` : (specRoute ?? 'unmatched');
+      // The route template, never the raw path: the spec operation the request was matched to
+      // before its key was checked (so refusals count under it too), else an Express route
+      // outside the spec (`/docs`, `/metrics`), else `unmatched`.
+      const route = res.locals.operation?.route ?? (req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched');
       const labels = { route, method: req.method, status: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
@@ -124,6 +134,12 @@ const DOCS_CSP =
 const WORKING = new Set(['ok', 'degraded', 'unverified']);
 
 export function createApp(deps: AppDependencies): Express {
+  const spec = deps.spec ?? loadSpec('aitronos');
+  // Who may call each operation, from the spec; an operation without roles stops the start here.
+  const operations = readOperationAccess(spec);
+  const unserved = operations.filter((o) => !Object.hasOwn(HANDLERS, o.operationId)).map((o) => `${o.operationId} (${o.method.toUpperCase()} ${o.path})`);
+  if (unserved.length > 0) throw new Error(`No handler for the spec's operations: ${unserved.join(', ')}`);
+
   const app = express();
   app.disable('x-powered-by');
   // Bodies carry secrets and are never reused: an ETag would only cost a hash per response.
@@ -154,13 +170,19 @@ export function createApp(deps: AppDependencies): Express {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ready', checks: result.checks });
   });
-  app.get('/metrics', requireRole(deps.keyRing, ['metrics', 'admin']), async (_req, res) => {
+  app.get('/metrics', requireRole(deps.keyRing, METRICS_ROLES), async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
-  // Every other route counts against the caller's address, keys or not.
-  app.use(limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore));
+  // Every other route counts against the caller's address, keys or not. An operation's route is
+  // matched first (its refusals, 429 included, count under it), then its key is checked as its
+  // spec declares: an unauthenticated caller learns nothing about what is valid.
+  const perAddress = limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore);
+  for (const operation of operations) {
+    app[operation.method](operation.route, matchOperation(operation), perAddress, authorizeOperation(deps.keyRing, operation));
+  }
+  app.use((req, res, next) => (res.locals.operation === undefined ? perAddress(req, res, next) : next()));
 
   // The contract itself, public: rendered reference docs and the bundled spec. The file is sent
   // from its own directory as root: in a production tree it lives under node_modules/.pnpm, and
@@ -174,36 +196,34 @@ export function createApp(deps: AppDependencies): Express {
   app.get('/openapi.json', publicFile(bundledSpecPath('aitronos', 'json'), 'json'));
   app.get('/openapi.yaml', publicFile(bundledSpecPath('aitronos', 'yaml'), 'application/yaml'));
 
-  // Authentication first: an unauthenticated caller learns nothing about what is valid. Admin
-  // keys for the credentials and the registry; admin or connections keys for the list and toggle.
-  app.use(`${API_PATH}/admin`, requireRole(deps.keyRing, [ADMIN_ROLE]));
-  app.use(CONNECTIONS_PATH, requireRole(deps.keyRing, [ADMIN_ROLE, CONNECTIONS_ROLE]));
-  app.use(
-    API_PATH,
-    limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore, {
-      keyGenerator: (_req, res) => `key:${res.locals.principal?.name}`,
-    }),
-  );
+  // Paths under the API that are no operation need a key too (then 404 or 405).
+  app.use(API_PATH, authorizeUnknownPath(deps.keyRing, operations));
+  const perKey = limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore, {
+    keyGenerator: (_req, res) => `key:${principalOf(res).name}`,
+  });
   // Request bodies are JSON; another content type is left unparsed for the validator to refuse (415).
-  app.use(API_PATH, express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' }));
+  const json = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
+  // The per-key limit for every caller let in above; JSON bodies for operations only.
+  app.use((req, res, next) => (res.locals.principal === undefined ? next() : perKey(req, res, next)));
+  app.use((req, res, next) => (res.locals.operation === undefined ? next() : json(req, res, next)));
 
   app.use(
     OpenApiValidator.middleware({
-      apiSpec: loadSpec('aitronos') as never,
+      apiSpec: spec as never,
       validateRequests: { allowUnknownQueryParameters: false },
       validateResponses: deps.validateResponses ? { removeAdditional: false } : false,
+      // The spec's security is enforced above, from the same declarations, before anything is validated.
       validateSecurity: false,
       ignoreUndocumented: false,
     }),
   );
 
-  const services = { registry: deps.registry, reader: deps.reader, gateway: deps.gateway };
-  app.post(CREDENTIALS_PATH, registerCredential(services));
-  app.get(`${CREDENTIALS_PATH}/by-connection/:connection_id`, getAdminCredentialsByConnection(services));
-  app.get(`${CREDENTIALS_PATH}/:credential_id`, getAdminCredentials(services));
-  app.delete(`${CREDENTIALS_PATH}/:credential_id`, deleteCredential(services));
-  app.get(`${CONNECTIONS_PATH}/:tool_key`, listConnections(services));
-  app.patch(`${CONNECTIONS_PATH}/:credential_id/active`, setConnectionActive(services));
+  const services: Services = { registry: deps.registry, reader: deps.reader, gateway: deps.gateway };
+  for (const operation of operations) {
+    // Each handler is typed by its own operation; Express takes them all as plain handlers.
+    const handler = HANDLERS[operation.operationId as keyof typeof HANDLERS](services) as unknown as RequestHandler;
+    app[operation.method](operation.route, handler);
+  }
 
   app.use((_req, _res, next) => next(new AppError('ROUTE_NOT_FOUND')));
   app.use(errorRenderer(deps.logger));

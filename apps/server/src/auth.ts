@@ -4,9 +4,8 @@ import type { RequestHandler, Response } from 'express';
 import { AppError } from './errors.js';
 import type { ApiKeyEntry } from './config.js';
 
-export const ADMIN_ROLE = 'admin';
-/** Lists and toggles connections (`GET /connections/{tool_key}`, `PATCH …/active`), nothing else. */
-export const CONNECTIONS_ROLE = 'connections';
+/** Reads Prometheus metrics (`GET /metrics`, a route outside the spec); `admin` keys may too. */
+export const METRICS_ROLES = ['metrics', 'admin'] as const;
 
 /** The headers a key may come in; each key is configured for one of them. */
 export const KEY_HEADERS = ['X-API-Key', 'X-Flowplate-Key', 'X-Aitronos-Hub-Key'] as const;
@@ -15,16 +14,16 @@ export type KeyHeader = (typeof KEY_HEADERS)[number];
 declare global {
   namespace Express {
     interface Locals {
-      /** Who called, set by requireRole once the key is authenticated. */
+      /** Who called, set once the key is authenticated. */
       principal?: Principal;
     }
   }
 }
 
-/** The caller of a route mounted behind requireRole. */
+/** The caller of a route behind a key check. */
 export function principalOf(res: Pick<Response<unknown>, 'locals'>): Principal {
   const principal = res.locals.principal;
-  // Behind requireRole a request without a principal never gets here.
+  // Behind a key check a request without a principal never gets here.
   if (principal === undefined) throw new AppError('AUTHENTICATION_REQUIRED');
   return principal;
 }
@@ -40,18 +39,29 @@ export type Authentication = { ok: true; principal: Principal } | { ok: false; e
 
 export const sha256Hex = (value: string) => hash('sha256', value, 'hex');
 
+/** Authenticates a request by its key headers; `principals` are every configured key's, made once at start. */
+export interface KeyRing {
+  (headers: IncomingHttpHeaders): Authentication;
+  readonly principals: readonly Principal[];
+}
+
 /**
  * Authenticates a request by its key headers. Rules:
  * - no key header (or only empty ones) -> AUTHENTICATION_REQUIRED;
  * - more than one of the three headers -> INVALID_API_KEY (present exactly one key);
  * - a repeated header arrives joined (`a, b`) and so matches no key -> INVALID_API_KEY;
  * - a key configured for another header -> INVALID_API_KEY, as an unknown key.
- * Every configured digest is compared, in constant time, whatever matches first.
+ * Every configured digest is compared, in constant time, whatever matches first. Each key's
+ * principal is made here, once: a request gets the same object every time.
  */
-export function createKeyRing(entries: readonly ApiKeyEntry[]) {
-  const ring = entries.map((entry) => ({ entry, digest: Buffer.from(entry.sha256, 'hex') }));
+export function createKeyRing(entries: readonly ApiKeyEntry[]): KeyRing {
+  const ring = entries.map((entry) => ({
+    header: entry.header,
+    digest: Buffer.from(entry.sha256, 'hex'),
+    principal: Object.freeze({ name: entry.name, header: entry.header, roles: Object.freeze([...entry.roles]) }) as Principal,
+  }));
 
-  return function authenticate(headers: IncomingHttpHeaders): Authentication {
+  function authenticate(headers: IncomingHttpHeaders): Authentication {
     const presented: Array<{ header: KeyHeader; value: string }> = [];
     for (const header of KEY_HEADERS) {
       const raw = headers[header.toLowerCase()];
@@ -72,10 +82,10 @@ export function createKeyRing(entries: readonly ApiKeyEntry[]) {
     const { header, value } = presented[0]!;
     // One-shot hashing: no Hash object per request.
     const digest = hash('sha256', value, 'buffer');
-    let match: ApiKeyEntry | undefined;
-    for (const { entry, digest: known } of ring) {
+    let match: Principal | undefined;
+    for (const known of ring) {
       // No early exit: the time taken does not depend on which key (if any) matches.
-      if (timingSafeEqual(digest, known) && entry.header === header) match = entry;
+      if (timingSafeEqual(digest, known.digest) && known.header === header) match = known.principal;
     }
     if (!match) {
       return {
@@ -83,23 +93,27 @@ export function createKeyRing(entries: readonly ApiKeyEntry[]) {
         error: new AppError('INVALID_API_KEY', { systemMessage: "Unknown API key, or a key presented in another kind's header" }),
       };
     }
-    return { ok: true, principal: { name: match.name, header, roles: match.roles } };
-  };
+    return { ok: true, principal: match };
+  }
+
+  return Object.assign(authenticate, { principals: Object.freeze(ring.map((known) => known.principal)) });
 }
 
-export type KeyRing = ReturnType<typeof createKeyRing>;
-
-/** Express middleware: a valid key with one of `roles`, else 401/403 through the error renderer. */
-export function requireRole(authenticate: KeyRing, roles: readonly string[]): RequestHandler {
+/**
+ * Express middleware: a valid key whose principal `allows` accepts, else 401/403 through the error
+ * renderer. `allows` is asked once per configured key, here: a request only looks its key up.
+ */
+export function requirePrincipal(authenticate: KeyRing, allows: (principal: Principal) => boolean, requiredRole: string): RequestHandler {
+  const allowed: ReadonlySet<Principal> = new Set(authenticate.principals.filter(allows));
   return (req, res, next) => {
     const result = authenticate(req.headers);
     if (!result.ok) return next(result.error);
     res.locals.principal = result.principal;
-    if (!result.principal.roles.some((role) => roles.includes(role))) {
+    if (!allowed.has(result.principal)) {
       return next(
         new AppError('INSUFFICIENT_PERMISSIONS', {
           systemMessage: 'Insufficient permissions for this operation',
-          details: { required_role: roles.join(' or ') },
+          details: { required_role: requiredRole },
         }),
       );
     }
@@ -107,3 +121,7 @@ export function requireRole(authenticate: KeyRing, roles: readonly string[]): Re
   };
 }
 
+/** Express middleware for routes outside the spec (`/metrics`): a valid key with one of `roles`. */
+export function requireRole(authenticate: KeyRing, roles: readonly string[]): RequestHandler {
+  return requirePrincipal(authenticate, (principal) => principal.roles.some((role) => roles.includes(role)), roles.join(' or '));
+}

@@ -61,7 +61,8 @@ export const environment = z
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     COMPOSIO_MAX_RESPONSE_BYTES: positiveInt(1_048_576),
     CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
-    CACHE_MAX_ENTRIES: positiveInt(1_000),
+    /** Credentials kept in process: the whole cache without Redis, the tier in front of it with Redis. */
+    CREDENTIALS_CACHE_MAX_ENTRIES: positiveInt(1_000),
     CACHE_EXPIRY_MARGIN_MS: z.coerce.number().int().min(0).default(60_000),
     BREAKER_THRESHOLD: positiveInt(5),
     BREAKER_HALF_OPEN_AFTER_MS: positiveInt(10_000),
@@ -84,14 +85,24 @@ export const environment = z
     DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5_000),
     /** Retry-After of a 503 DATABASE_UNAVAILABLE. */
     DATABASE_RETRY_AFTER_SECONDS: positiveInt(5),
+    /** Registry lookups (by credential id, by connection id) cached in each instance. */
+    REGISTRY_CACHE_MAX_ENTRIES: positiveInt(10_000),
     /** Shared state (cache, single-flight, rate limits) for several instances; in process without it. */
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
-    CACHE_ENCRYPTION_KEY: z.string().min(1).optional(),
+    /** Seals every value written to Redis; unused without REDIS_URL. */
+    REDIS_ENCRYPTION_KEY: z.string().min(1).optional(),
     REDIS_COMMAND_TIMEOUT_MS: positiveInt(250),
-    CACHE_LOCAL_TTL_MS: positiveInt(1_000),
+    /** Life of the in-process tier in front of Redis; unused without REDIS_URL. */
+    REDIS_LOCAL_CACHE_TTL_MS: positiveInt(1_000),
     CACHE_LAST_GOOD_MAX_MS: positiveInt(3_600_000),
     /** Serve the last good credentials when Composio fails (marked X-Credentials-Stale). */
     STALE_IF_ERROR: flag,
+    // Former names (DEPRECATED_NAMES), still read for one minor release: their values are moved to
+    // the current names before this schema reads them. Declared here so the schema lists every
+    // variable the server reads.
+    CACHE_MAX_ENTRIES: z.coerce.number().int().positive().optional(),
+    CACHE_LOCAL_TTL_MS: z.coerce.number().int().positive().optional(),
+    CACHE_ENCRYPTION_KEY: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined) {
@@ -114,6 +125,7 @@ export interface Config {
     maxResponseBytes: number;
   };
   breaker: { threshold: number; halfOpenAfterMs: number };
+  /** The credential cache; `maxEntries` is what is kept in process. */
   cache: { ttlMs: number; maxEntries: number; expiryMarginMs: number };
   rateLimit: { windowMs: number; perKey: number; perAddress: number };
   trustProxy: boolean | number | string;
@@ -127,6 +139,7 @@ export interface Config {
     connectTimeoutMs: number;
     statementTimeoutMs: number;
     retryAfterSeconds: number;
+    cacheMaxEntries: number;
   };
   /** Shared state through Redis; undefined keeps everything in process. */
   redis: { url: string; keys: Buffer[]; commandTimeoutMs: number; localTtlMs: number } | undefined;
@@ -136,6 +149,32 @@ export interface Config {
   apiKeys: ApiKeyEntry[];
   validateResponses: boolean;
   shutdownTimeoutMs: number;
+  /** Deprecated setting names in use, one sentence each, logged as warnings at start. */
+  deprecations: string[];
+}
+
+/** Former names still read for one minor release (then removed): [former, current]. */
+export const DEPRECATED_NAMES = [
+  ['CACHE_MAX_ENTRIES', 'CREDENTIALS_CACHE_MAX_ENTRIES'],
+  ['CACHE_LOCAL_TTL_MS', 'REDIS_LOCAL_CACHE_TTL_MS'],
+  ['CACHE_ENCRYPTION_KEY', 'REDIS_ENCRYPTION_KEY'],
+] as const;
+
+/** The environment with former names moved to their current ones (a current name set wins), and what to warn about. */
+function renameDeprecated(source: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; deprecations: string[] } {
+  const env = { ...source };
+  const deprecations: string[] = [];
+  for (const [former, current] of DEPRECATED_NAMES) {
+    if (source[former] === undefined) continue;
+    delete env[former];
+    if (source[current] === undefined) {
+      env[current] = source[former];
+      deprecations.push(`${former} is deprecated and will be removed in the next minor release: set ${current} instead`);
+    } else {
+      deprecations.push(`${former} is deprecated and ignored, as ${current} is set: remove ${former}`);
+    }
+  }
+  return { env, deprecations };
 }
 
 export class ConfigError extends Error {
@@ -169,7 +208,8 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
 
 /** Reads and validates the configuration once, at start. Throws ConfigError with every problem. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = environment.safeParse(source);
+  const { env: renamed, deprecations } = renameDeprecated(source);
+  const parsed = environment.safeParse(renamed);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
   const env = parsed.data;
 
@@ -194,15 +234,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   let cacheKeys: Buffer[] | undefined;
-  if (env.CACHE_ENCRYPTION_KEY !== undefined) {
+  if (env.REDIS_ENCRYPTION_KEY !== undefined) {
     try {
-      cacheKeys = parseSealingKeys(env.CACHE_ENCRYPTION_KEY);
+      cacheKeys = parseSealingKeys(env.REDIS_ENCRYPTION_KEY);
     } catch (error) {
-      problems.push(`CACHE_ENCRYPTION_KEY: ${(error as Error).message.replace(/^CACHE_ENCRYPTION_KEY /, '')}`);
+      problems.push(`REDIS_ENCRYPTION_KEY: ${(error as Error).message}`);
     }
   }
-  if (env.REDIS_URL !== undefined && env.CACHE_ENCRYPTION_KEY === undefined) {
-    if (env.NODE_ENV === 'production') problems.push('CACHE_ENCRYPTION_KEY: required with REDIS_URL when NODE_ENV=production (credentials are sealed before they reach Redis)');
+  if (env.REDIS_URL !== undefined && env.REDIS_ENCRYPTION_KEY === undefined) {
+    if (env.NODE_ENV === 'production') problems.push('REDIS_ENCRYPTION_KEY: required with REDIS_URL when NODE_ENV=production (credentials are sealed before they reach Redis)');
     // Elsewhere a key for this process alone: entries it seals are unreadable to other processes.
     else cacheKeys = [randomBytes(32)];
   }
@@ -222,7 +262,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxResponseBytes: env.COMPOSIO_MAX_RESPONSE_BYTES,
     },
     breaker: { threshold: env.BREAKER_THRESHOLD, halfOpenAfterMs: env.BREAKER_HALF_OPEN_AFTER_MS },
-    cache: { ttlMs: env.CACHE_TTL_MS, maxEntries: env.CACHE_MAX_ENTRIES, expiryMarginMs: env.CACHE_EXPIRY_MARGIN_MS },
+    cache: { ttlMs: env.CACHE_TTL_MS, maxEntries: env.CREDENTIALS_CACHE_MAX_ENTRIES, expiryMarginMs: env.CACHE_EXPIRY_MARGIN_MS },
     rateLimit: { windowMs: env.RATE_LIMIT_WINDOW_MS, perKey: env.RATE_LIMIT_PER_KEY, perAddress: env.RATE_LIMIT_PER_ADDRESS },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     registry: {
@@ -234,12 +274,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       retryAfterSeconds: env.DATABASE_RETRY_AFTER_SECONDS,
+      cacheMaxEntries: env.REGISTRY_CACHE_MAX_ENTRIES,
     },
-    redis: env.REDIS_URL === undefined ? undefined : { url: env.REDIS_URL, keys: cacheKeys!, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, localTtlMs: env.CACHE_LOCAL_TTL_MS },
+    redis: env.REDIS_URL === undefined ? undefined : { url: env.REDIS_URL, keys: cacheKeys!, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, localTtlMs: env.REDIS_LOCAL_CACHE_TTL_MS },
     staleIfError: { enabled: env.STALE_IF_ERROR ?? true, lastGoodMaxMs: env.CACHE_LAST_GOOD_MAX_MS },
     upstreamRetryAfterSeconds: env.UPSTREAM_RETRY_AFTER_SECONDS,
     apiKeys,
     validateResponses: env.VALIDATE_RESPONSES ?? env.NODE_ENV !== 'production',
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    deprecations,
   };
 }

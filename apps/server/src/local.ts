@@ -12,8 +12,7 @@ import { startPrism, type PrismProcess } from '@connector-credentials/mocks';
 import type { ConnectedAccount } from '@connector-credentials/types';
 import { sha256Hex } from './auth.js';
 import { serve } from './entry.js';
-import { mapConnectedAccount } from './map-connected-account.js';
-import { toolKeyOf } from './operations/registry-admin.js';
+import { registrationOf } from './map-connected-account.js';
 import type { Registry } from './registry/registry.js';
 import { bundledSpecPath, loadSpec } from './specs.js';
 
@@ -37,14 +36,7 @@ async function registerExamples(registry: Registry, accounts: Map<string, Connec
       ids.set(name, existing.id);
       continue;
     }
-    const result = await registry.register({
-      connection_id: account.id,
-      organization_id: 'org_local',
-      credential_name: name,
-      tool_key: toolKeyOf(account),
-      entity_id: account.user_id ?? null,
-      account_email: mapConnectedAccount(account).account_email,
-    });
+    const result = await registry.register(registrationOf(account, { connection_id: account.id, organization_id: 'org_local', credential_name: name }));
     ids.set(name, 'created' in result ? result.created.id : result.existingId);
   }
   return ids;

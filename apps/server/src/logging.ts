@@ -43,7 +43,7 @@ declare global {
 }
 
 /** Paths that could ever hold a secret in what is logged besides the request lines. */
-export const REDACTED_PATHS = ['apiKey', 'credentials', 'access_token', 'refresh_token', 'err.headers', 'err.request'];
+const REDACTED_PATHS = ['apiKey', 'credentials', 'access_token', 'refresh_token', 'err.headers', 'err.request'];
 
 /** What is kept of an error's cause: its kind and codes, never its message (upstream text). */
 function causesOf(error: Error): Array<Record<string, unknown>> | undefined {

@@ -1,10 +1,13 @@
 /**
- * Composio connected account -> Aitronos ConnectorCredentials. Pure and total: whatever a payload
- * valid under the vendor's schema holds (extra properties of any type, odd strings, nulls), it
- * returns a value valid under the Aitronos spec. The rules are written in the spec's descriptions.
+ * Composio connected account -> Aitronos ConnectorCredentials, and -> the registry's record of it.
+ * Total: whatever a payload valid under the vendor's schema holds (extra properties of any type,
+ * odd strings, nulls), it returns a value valid under the Aitronos spec. The rules are written in
+ * the spec's descriptions. Importing it does no I/O: the spec's secret tables are read on the
+ * first mapping, once (or given, `secretTablesOf`).
  */
 import { z } from 'zod';
 import type { ConnectedAccount, ConnectorCredentials, CredentialSecrets } from '@connector-credentials/types';
+import type { NewCredential } from './registry/registry.js';
 import { loadSpec } from './specs.js';
 
 /** Any value a vendor payload may hold where the spec allows anything. */
@@ -21,34 +24,46 @@ const bool = (v: VendorValue): boolean | null => (typeof v === 'boolean' ? v : n
  * auth scheme carries (`x-secrets-by-scheme`), the few Composio names differently
  * (`x-vendor-names`), and which are strings (their `type`).
  */
-const secretsSchema = z
-  .object({
-    components: z.object({
-      schemas: z.object({
-        CredentialSecrets: z.object({
-          properties: z.record(z.string(), z.object({ type: z.unknown() })),
-          'x-secrets-by-scheme': z.record(z.string(), z.array(z.string())),
-          'x-vendor-names': z.record(z.string(), z.string()),
-        }),
+const secretsSchema = z.object({
+  components: z.object({
+    schemas: z.object({
+      CredentialSecrets: z.object({
+        properties: z.record(z.string(), z.object({ type: z.unknown() })),
+        'x-secrets-by-scheme': z.record(z.string(), z.array(z.string())),
+        'x-vendor-names': z.record(z.string(), z.string()),
       }),
     }),
-  })
-  .parse(loadSpec('aitronos')).components.schemas.CredentialSecrets;
+  }),
+});
 
-/** Secret fields by auth scheme: [field in state.val, field in credentials]. */
-const SECRET_FIELDS: ReadonlyMap<string, ReadonlyArray<readonly [string, string]>> = new Map(
-  Object.entries(secretsSchema['x-secrets-by-scheme']).map(([scheme, fields]) => [
-    scheme,
-    fields.map((field) => [secretsSchema['x-vendor-names'][field] ?? field, field] as const),
-  ]),
-);
+export interface SecretTables {
+  /** Secret fields by auth scheme: [field in state.val, field in credentials]. */
+  byScheme: ReadonlyMap<string, ReadonlyArray<readonly [string, string]>>;
+  /** Secrets the spec types as plain strings: any other value is dropped. */
+  strings: ReadonlySet<string>;
+}
 
-/** Secrets the spec types as plain strings: any other value is dropped. */
-const STRING_SECRETS = new Set(
-  Object.entries(secretsSchema.properties)
-    .filter(([, property]) => property.type === 'string')
-    .map(([field]) => field),
-);
+/** The secret tables of an Aitronos spec (the bundled one, parsed). */
+export function secretTablesOf(spec: unknown): SecretTables {
+  const secrets = secretsSchema.parse(spec).components.schemas.CredentialSecrets;
+  return {
+    byScheme: new Map(
+      Object.entries(secrets['x-secrets-by-scheme']).map(([scheme, fields]) => [
+        scheme,
+        fields.map((field) => [secrets['x-vendor-names'][field] ?? field, field] as const),
+      ]),
+    ),
+    strings: new Set(
+      Object.entries(secrets.properties)
+        .filter(([, property]) => property.type === 'string')
+        .map(([field]) => field),
+    ),
+  };
+}
+
+let bundledTables: SecretTables | undefined;
+/** The bundled spec's tables, read on first use. */
+const bundledSecretTables = () => (bundledTables ??= secretTablesOf(loadSpec('aitronos')));
 
 /** Fields of state.val that are never secrets: provider data, flow bookkeeping, mapped metadata. */
 const PROVIDER_FIELDS = [
@@ -104,12 +119,12 @@ function anyMasked(value: VendorValue, depth = 0): boolean {
   return false;
 }
 
-function normalizeSecret(field: string, value: VendorValue): { keep: boolean; value?: VendorValue } {
+function normalizeSecret(tables: SecretTables, field: string, value: VendorValue): { keep: boolean; value?: VendorValue } {
   if (field === 'scope') return { keep: true, value: normalizeScope(value) };
   if (field === 'expires_in') return { keep: true, value: normalizeExpiresIn(value) };
   if (field === 'refresh_token') return typeof value === 'string' || value === null ? { keep: true, value } : { keep: false };
   if (field === 'authed_user') return isRecord(value) ? { keep: true, value } : { keep: false };
-  if (STRING_SECRETS.has(field)) return typeof value === 'string' ? { keep: true, value } : { keep: false };
+  if (tables.strings.has(field)) return typeof value === 'string' ? { keep: true, value } : { keep: false };
   return { keep: true, value };
 }
 
@@ -161,15 +176,15 @@ function normalizeStatus(value: VendorValue): string | null {
 }
 
 /** Where the secrets are, by the state's scheme; for a scheme the spec does not list, every field that is not known to be something else. */
-function secretFieldsOf(scheme: string | null, val: VendorObject): ReadonlyArray<readonly [string, string]> {
-  const known = scheme !== null ? SECRET_FIELDS.get(scheme) : undefined;
+function secretFieldsOf(tables: SecretTables, scheme: string | null, val: VendorObject): ReadonlyArray<readonly [string, string]> {
+  const known = scheme !== null ? tables.byScheme.get(scheme) : undefined;
   return known ?? Object.keys(val).filter((field) => !NOT_SECRET.has(field)).map((field) => [field, field] as const);
 }
 
 /** The mapped credentials: everything but `credential_id`, which comes from the registry. */
 export type MappedCredentials = Omit<ConnectorCredentials, 'credential_id'>;
 
-export function mapConnectedAccount(account: ConnectedAccount): MappedCredentials {
+export function mapConnectedAccount(account: ConnectedAccount, tables: SecretTables = bundledSecretTables()): MappedCredentials {
   const { state, toolkit } = account;
   const authConfig = account.auth_config;
   // Each variant of the state union carries its scheme and a `val` object of its own shape; the
@@ -184,10 +199,10 @@ export function mapConnectedAccount(account: ConnectedAccount): MappedCredential
   const usable = !revoked && typeof val.status === 'string' && USABLE_STATES.has(val.status);
   const credentials: CredentialSecrets = {};
   const consumed = new Set<string>(MAPPED_FIELDS);
-  for (const [from, to] of secretFieldsOf(scheme, val)) {
+  for (const [from, to] of secretFieldsOf(tables, scheme, val)) {
     consumed.add(from);
     if (!usable || !(from in val)) continue;
-    const { keep, value } = normalizeSecret(to, val[from]);
+    const { keep, value } = normalizeSecret(tables, to, val[from]);
     if (keep) credentials[to] = value;
   }
 
@@ -229,6 +244,26 @@ export function mapConnectedAccount(account: ConnectedAccount): MappedCredential
     status_reason: str(account.status_reason),
     is_disabled: bool(account.is_disabled),
     is_redacted: anyMasked(credentials) || anyMasked(extraHeaders),
+  };
+}
+
+/** The tool key of an account: its toolkit slug, lower case, limited to the spec's alphabet. */
+export function toolKeyOf(account: ConnectedAccount): string {
+  const slug = account.toolkit.slug.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 64);
+  return slug.length > 0 ? slug : 'unknown';
+}
+
+/** What the registry records when a vendor account is registered: the caller's ids and name, the account's tool, user and email. */
+export function registrationOf(
+  account: ConnectedAccount,
+  registration: Pick<NewCredential, 'connection_id' | 'organization_id' | 'credential_name'>,
+  tables: SecretTables = bundledSecretTables(),
+): NewCredential {
+  return {
+    ...registration,
+    tool_key: toolKeyOf(account),
+    entity_id: account.user_id ?? null,
+    account_email: mapConnectedAccount(account, tables).account_email,
   };
 }
 

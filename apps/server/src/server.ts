@@ -5,7 +5,7 @@ import type { ComposioClient } from '@connector-credentials/client';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createKeyRing } from './auth.js';
-import { createComposio } from './composio/index.js';
+import { createComposio, type ReadinessResult } from './composio/index.js';
 import { createCredentialsReader } from './credentials-reader.js';
 import type { Config } from './config.js';
 import { HARDENED_SERVER_OPTIONS, hardenHttpServer } from './http-hardening.js';
@@ -25,6 +25,8 @@ export interface StartOptions {
   configureComposio?: (client: ComposioClient) => void;
   /** The registry's clock, in ms (tests move it through the window of unverified entries); `Date.now` otherwise. */
   registryClock?: () => number;
+  /** The Aitronos spec to serve instead of the bundled one (tests give altered copies). */
+  spec?: Record<string, unknown>;
 }
 
 export interface RunningServer {
@@ -43,6 +45,7 @@ const REDIS_PREFIX = 'cc:';
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  for (const deprecation of config.deprecations) logger.warn(deprecation);
   const metrics = createMetrics();
   const composio = createComposio(config, metrics);
   options.configureComposio?.(composio.client);
@@ -74,6 +77,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     staleMaxMs: registrySettings.staleMaxMs,
     retryAfterSeconds: registrySettings.retryAfterSeconds,
     ...(options.registryClock && { now: options.registryClock }),
+    maxEntries: registrySettings.cacheMaxEntries,
     // Another instance deleted or turned off a credential: drop what this one keeps of it.
     onRemoteChange: (_id, connectionId) => void reader.forget(connectionId),
     onUnverifiedLookup: () => metrics.registryUnverified.inc(),
@@ -84,7 +88,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
   });
 
-  async function readiness() {
+  async function readiness(): Promise<ReadinessResult> {
     const upstream = await composio.readiness();
     const checks: Record<string, string> = { ...upstream.checks, database: 'ok', ...(redis ? { redis: store.health() } : {}) };
     try {
@@ -97,7 +101,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return { ready: upstream.ready && checks.database === 'ok', checks };
   }
 
-  const app = createApp({
+  const dependencies = {
     logger,
     keyRing: createKeyRing(config.apiKeys),
     registry,
@@ -109,7 +113,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
     ...(shared && { rateLimitStore: (name: string) => createFallbackRateLimitStore(shared.client, `${REDIS_PREFIX}ratelimit:${name}:`, fallback) }),
-  });
+    ...(options.spec && { spec: options.spec }),
+  };
+  let app: ReturnType<typeof createApp>;
+  try {
+    app = createApp(dependencies);
+  } catch (error) {
+    // A spec that does not say who may call an operation: nothing is left open behind the error.
+    await Promise.allSettled([registry.close(), store.close()]);
+    throw error;
+  }
 
   const server = createServer(HARDENED_SERVER_OPTIONS, app);
   hardenHttpServer(server);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, DEPRECATED_NAMES, environment, loadConfig } from '../src/config.js';
 import { API_KEYS_JSON } from './helpers.js';
 
 const base = { COMPOSIO_BASE_URL: 'http://127.0.0.1:1' };
@@ -73,5 +73,54 @@ describe('configuration', () => {
   it('accepts header names in any case and hex digests in upper case', () => {
     const keys = JSON.stringify([{ name: 'a', header: 'x-api-key', sha256: 'F'.repeat(64), roles: ['admin'] }]);
     expect(loadConfig({ ...base, API_KEYS: keys }).apiKeys[0]).toEqual({ name: 'a', header: 'X-API-Key', sha256: 'f'.repeat(64), roles: ['admin'] });
+  });
+});
+
+describe('settings named for what they size, and their former names', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const redis = { REDIS_URL: 'redis://127.0.0.1:1' };
+
+  it('sizes the credential cache and the registry cache separately; the Redis-only settings say so', () => {
+    const defaults = loadConfig(base);
+    expect(defaults.cache.maxEntries).toBe(1_000);
+    expect(defaults.registry.cacheMaxEntries).toBe(10_000);
+    expect(defaults.deprecations).toEqual([]);
+    const config = loadConfig({ ...base, ...redis, CREDENTIALS_CACHE_MAX_ENTRIES: '50', REGISTRY_CACHE_MAX_ENTRIES: '70', REDIS_LOCAL_CACHE_TTL_MS: '250', REDIS_ENCRYPTION_KEY: key });
+    expect(config.cache.maxEntries).toBe(50);
+    expect(config.registry.cacheMaxEntries).toBe(70);
+    expect(config.redis).toMatchObject({ localTtlMs: 250, keys: [Buffer.alloc(32, 7)] });
+    expect(config.deprecations).toEqual([]);
+    expect(problems({ ...base, REGISTRY_CACHE_MAX_ENTRIES: '0' }).join('\n')).toMatch(/REGISTRY_CACHE_MAX_ENTRIES/);
+    expect(problems({ ...base, REDIS_ENCRYPTION_KEY: 'short' })).toEqual([expect.stringMatching(/^REDIS_ENCRYPTION_KEY: must be one or more comma-separated base64 keys of 32 bytes/)]);
+    expect(problems({ ...base, ...redis, NODE_ENV: 'production', COMPOSIO_API_KEY: 'k', API_KEYS: API_KEYS_JSON })).toEqual([
+      expect.stringMatching(/^REDIS_ENCRYPTION_KEY: required with REDIS_URL/),
+    ]);
+  });
+
+  it('still reads the former names, with a deprecation each; a current name set wins', () => {
+    const config = loadConfig({ ...base, ...redis, CACHE_MAX_ENTRIES: '40', CACHE_LOCAL_TTL_MS: '300', CACHE_ENCRYPTION_KEY: key });
+    expect(config.cache.maxEntries).toBe(40);
+    expect(config.registry.cacheMaxEntries).toBe(10_000);
+    expect(config.redis).toMatchObject({ localTtlMs: 300, keys: [Buffer.alloc(32, 7)] });
+    expect(config.deprecations).toEqual([
+      'CACHE_MAX_ENTRIES is deprecated and will be removed in the next minor release: set CREDENTIALS_CACHE_MAX_ENTRIES instead',
+      'CACHE_LOCAL_TTL_MS is deprecated and will be removed in the next minor release: set REDIS_LOCAL_CACHE_TTL_MS instead',
+      'CACHE_ENCRYPTION_KEY is deprecated and will be removed in the next minor release: set REDIS_ENCRYPTION_KEY instead',
+    ]);
+    const both = loadConfig({ ...base, CACHE_MAX_ENTRIES: '40', CREDENTIALS_CACHE_MAX_ENTRIES: '60' });
+    expect(both.cache.maxEntries).toBe(60);
+    expect(both.deprecations).toEqual(['CACHE_MAX_ENTRIES is deprecated and ignored, as CREDENTIALS_CACHE_MAX_ENTRIES is set: remove CACHE_MAX_ENTRIES']);
+    // A former name's bad value is reported under the current name, and never echoed.
+    expect(problems({ ...base, CACHE_ENCRYPTION_KEY: 'secret-but-short' }).join('\n')).not.toContain('secret-but-short');
+  });
+});
+
+describe('the environment schema', () => {
+  it('lists the former names too: every variable the server reads, each with its rule', () => {
+    for (const [former, current] of DEPRECATED_NAMES) {
+      expect(Object.keys(environment.shape)).toEqual(expect.arrayContaining([former, current]));
+    }
+    expect(environment.shape.CACHE_MAX_ENTRIES.safeParse('0').success).toBe(false);
+    expect(environment.shape.CACHE_ENCRYPTION_KEY.safeParse(Buffer.alloc(32).toString('base64')).success).toBe(true);
   });
 });

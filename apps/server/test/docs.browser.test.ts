@@ -55,8 +55,11 @@ describe('/docs in a real browser', () => {
     expect(text).toMatch(/X-Request-Id\s+string/);
   });
 
-  it('renders the three security schemes, each with its header', async () => {
-    expect(await page.locator('body').innerText()).toContain('ApiKeyAuth or FlowplateKeyAuth or HubKeyAuth');
+  it('renders the three security schemes, each with its header and the roles the operation needs', async () => {
+    // The roles are the scopes of each scheme's requirement: admin only, for this operation.
+    const text = await page.locator('body').innerText();
+    expect(text).toMatch(/ApiKeyAuth\s*\(Required scopes:\s*admin\s*\)\s*or\s*FlowplateKeyAuth\s*\(Required scopes:\s*admin\s*\)\s*or\s*HubKeyAuth\s*\(Required scopes:\s*admin\s*\)/);
+    expect(text).not.toMatch(/Required scopes:\s*connections/);
     await page.getByText('View security details').click();
     for (const [scheme, header] of [
       ['ApiKeyAuth', 'X-API-Key'],
@@ -80,6 +83,17 @@ describe('/docs in a real browser', () => {
     mkdirSync(artifacts, { recursive: true });
     // An artifact for people to look at, not a check.
     await page.screenshot({ path: path.join(artifacts, 'docs.png') });
+  });
+
+  it('shows the roles of the connection list: admin or connections, with any kind of key', async () => {
+    await page.getByText('Connections', { exact: true }).first().click();
+    await page.locator('a[href="#/connections/listconnections"]').first().click();
+    await page.getByRole('heading', { name: "List a tool's connections in an organization" }).waitFor({ timeout: 20_000 });
+    const text = await page.locator('body').innerText();
+    for (const scheme of ['ApiKeyAuth', 'FlowplateKeyAuth', 'HubKeyAuth']) {
+      expect(text).toMatch(new RegExp(`${scheme}\\s*\\(Required scopes:\\s*admin\\s*\\)`));
+      expect(text).toMatch(new RegExp(`${scheme}\\s*\\(Required scopes:\\s*connections\\s*\\)`));
+    }
   });
 
   it('can call the Aitronos mock from another origin (CORS)', async () => {

@@ -17,7 +17,12 @@ const fixtureSecrets = examples.flatMap((e) => {
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ composioBaseUrl: inject('composioMockUrl'), configureComposio: preferFromCredentialId });
+  server = await startTestServer({
+    composioBaseUrl: inject('composioMockUrl'),
+    configureComposio: preferFromCredentialId,
+    // A deprecated setting name: the start logs a warning for it.
+    env: { CACHE_MAX_ENTRIES: '1000' },
+  });
   for (const e of examples) {
     for (const key of Object.values(KEYS)) {
       await fetch(`${server.running.url}/v1/personal-connectors/admin/credentials/by-connection/scenario--${e.name}?access_token=${fixtureSecrets[0]}`, {
@@ -34,6 +39,12 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe('logs', () => {
+  it('warns at start about each deprecated setting name in use', () => {
+    const warnings = server.logs.records().filter((r) => r.level === 40 && /deprecated/.test(String(r.msg)));
+    expect(warnings.map((r) => r.msg)).toEqual(['CACHE_MAX_ENTRIES is deprecated and will be removed in the next minor release: set CREDENTIALS_CACHE_MAX_ENTRIES instead']);
+    expect(server.logs.records().findIndex((r) => r.msg === warnings[0]!.msg)).toBeLessThan(server.logs.records().findIndex((r) => r.msg === 'listening'));
+  });
+
   it('the run logged something', () => {
     expect(server.logs.lines.length).toBeGreaterThan(100);
     expect(fixtureSecrets.length).toBeGreaterThanOrEqual(8);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ConnectedAccount } from '@connector-credentials/types';
 import { createSpecValidator, generateVendorPayloads, openapiBundlePath } from '@connector-credentials/testkit';
 import {
@@ -7,8 +7,17 @@ import {
   mapConnectedAccount,
   normalizeExpiresIn,
   normalizeScope,
+  registrationOf,
+  secretTablesOf,
   toIsoTimestamp,
 } from '../src/map-connected-account.js';
+import { loadSpec } from '../src/specs.js';
+
+// The real loader, watched: the mapper may read the spec on first use only.
+vi.mock('../src/specs.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../src/specs.js')>();
+  return { ...actual, loadSpec: vi.fn(actual.loadSpec) };
+});
 
 const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
 const composio = createSpecValidator(openapiBundlePath('composio'));
@@ -29,6 +38,42 @@ const withState = (authScheme: string, val: Record<string, unknown>, extra: Part
   ({ ...base, ...extra, state: { authScheme, val } }) as ConnectedAccount;
 /** Schema errors of a mapped value, answered as an unregistered connection's credentials. */
 const valid = (value: object) => aitronos.validateSchema('ConnectorCredentials', { credential_id: null, ...value }).errors;
+
+describe('the spec tables of the mapper', () => {
+  // First in the file: no other test has mapped anything yet.
+  it('are not read at import, and are read once, on the first mapping', () => {
+    expect(loadSpec).not.toHaveBeenCalled();
+    mapConnectedAccount(base);
+    mapConnectedAccount(base);
+    expect(loadSpec).toHaveBeenCalledTimes(1);
+    expect(loadSpec).toHaveBeenCalledWith('aitronos');
+  });
+
+  it('can be given: a spec without a scheme maps its secrets as an unknown scheme', () => {
+    const spec = structuredClone(loadSpec('aitronos')) as { components: { schemas: { CredentialSecrets: { 'x-secrets-by-scheme': Record<string, string[]> } } } };
+    delete spec.components.schemas.CredentialSecrets['x-secrets-by-scheme'].BILLCOM_AUTH;
+    const account = withState('BILLCOM_AUTH', { status: 'ACTIVE', sessionId: 's', devKey: 'd', region: 'eu' });
+    expect(mapConnectedAccount(account, secretTablesOf(spec)).credentials).toEqual({ sessionId: 's', devKey: 'd' });
+    expect(() => secretTablesOf({ components: { schemas: {} } })).toThrow();
+  });
+});
+
+describe('registrationOf', () => {
+  it("records the caller's ids and name and the account's tool, user and email", () => {
+    const registration = { connection_id: 'ca_1', organization_id: 'org_1', credential_name: 'Work' };
+    expect(registrationOf(base, registration)).toEqual({
+      ...registration,
+      tool_key: 'googledrive',
+      entity_id: base.user_id,
+      account_email: 'ada.lovelace@example.com',
+    });
+    expect(registrationOf({ ...base, toolkit: { slug: 'Google Drive!' }, user_id: undefined } as unknown as ConnectedAccount, registration)).toMatchObject({
+      tool_key: 'google_drive_',
+      entity_id: null,
+    });
+    expect(registrationOf({ ...base, toolkit: { slug: '' } } as ConnectedAccount, registration).tool_key).toBe('unknown');
+  });
+});
 
 describe('mapConnectedAccount on the spec examples', () => {
   it.each(composioExamples.map((e) => [e.name, e.value] as const))(

@@ -136,7 +136,7 @@ const byConnection = (instance: Instance, id: string, headers: Record<string, st
 // Redis call into the in-process fallback, nor a held answer into a timeout, and so change the counts.
 const withRedis = () => ({
   REDIS_URL: redis.url,
-  CACHE_ENCRYPTION_KEY: cacheKey,
+  REDIS_ENCRYPTION_KEY: cacheKey,
   CACHE_TTL_MS: '60000',
   RATE_LIMIT_PER_KEY: '1000000',
   RATE_LIMIT_PER_ADDRESS: '1000000',

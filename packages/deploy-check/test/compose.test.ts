@@ -50,7 +50,7 @@ const filledIn = (overrides: Record<string, string> = {}) => ({
   ...documented,
   COMPOSIO_API_KEY: 'trial-composio-key',
   API_KEYS: API_KEYS_JSON,
-  CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  REDIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   POSTGRES_PASSWORD: 'trial-postgres-password',
   REDIS_PASSWORD: 'trial-redis-password',
   ...overrides,
@@ -169,7 +169,7 @@ describe('deploy/compose.yaml', () => {
     const referenced = new Set([...JSON.stringify(raw).matchAll(REFERENCE)].map((m) => m[1]!));
     // COMPOSE_PROFILES is read by Compose itself.
     expect([...referenced, 'COMPOSE_PROFILES'].sort()).toEqual(Object.keys(documented).sort());
-    for (const secret of ['COMPOSIO_API_KEY', 'CACHE_ENCRYPTION_KEY', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD']) {
+    for (const secret of ['COMPOSIO_API_KEY', 'REDIS_ENCRYPTION_KEY', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD']) {
       expect(documented[secret], secret).toBe('');
       // Required: Compose stops with a message when deploy/.env lacks it.
       expect(() => compose(filledIn({ [secret]: '' })), secret).toThrow(secret);

@@ -39,7 +39,7 @@ beforeAll(async () => {
     API_KEYS: API_KEYS_JSON,
     DATABASE_URL: postgres.url,
     REDIS_URL: redis.url,
-    CACHE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    REDIS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     CACHE_TTL_MS: '600000',
   };
   copies.push(copyPackage(), copyPackage());

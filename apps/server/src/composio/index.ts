@@ -25,8 +25,6 @@ import type { Metrics } from '../metrics.js';
 import { accountChecker, cappedFetch } from './body.js';
 import { isOutage, translateUpstreamError, type TranslationContext } from './translate.js';
 
-export { translateUpstreamError } from './translate.js';
-
 export type ComposioSettings = Pick<Config, 'composio' | 'breaker' | 'upstreamRetryAfterSeconds'>;
 
 export interface ReadOptions {
@@ -41,17 +39,24 @@ export interface ComposioGateway {
   circuitState(): CircuitStateName;
 }
 
-export interface ReadinessResult {
+/**
+ * Readiness of dependencies, as `/readyz` reports it: a state per check (`ok`, `degraded`, or what
+ * is wrong), and `ready` when the ones the API cannot work without are `ok`.
+ */
+export interface ReadinessResult<Checks extends Record<string, string> = Record<string, string>> {
   ready: boolean;
-  checks: { config: 'ok'; composio: 'ok' | 'unreachable' | 'rejects_key' | 'failing' | 'circuit_open' };
+  checks: Checks;
 }
+
+/** Composio's part of readiness. */
+export type ComposioReadiness = ReadinessResult<{ config: 'ok'; composio: 'ok' | 'unreachable' | 'rejects_key' | 'failing' | 'circuit_open' }>;
 
 export interface Composio {
   /** The openapi-fetch client the policy calls (tests add request hooks to it). */
   client: ComposioClient;
   gateway: ComposioGateway;
   /** Readiness: configuration loaded (it is, or the server would not run) and Composio reachable. Cached briefly. */
-  readiness(now?: number): Promise<ReadinessResult>;
+  readiness(now?: number): Promise<ComposioReadiness>;
 }
 
 /** Only short waits are worth retrying within a caller's request; a longer Retry-After is passed on. */
@@ -150,7 +155,7 @@ export function createComposio(settings: ComposioSettings, metrics?: Metrics): C
     },
   };
 
-  async function probe(): Promise<ReadinessResult> {
+  async function probe(): Promise<ComposioReadiness> {
     try {
       await read(PROBE_ID, undefined);
       return { ready: true, checks: { config: 'ok', composio: 'ok' } };
@@ -169,9 +174,9 @@ export function createComposio(settings: ComposioSettings, metrics?: Metrics): C
     }
   }
 
-  let last: { at: number; result: ReadinessResult } | undefined;
-  let pending: Promise<ReadinessResult> | undefined;
-  async function readiness(now = Date.now()): Promise<ReadinessResult> {
+  let last: { at: number; result: ComposioReadiness } | undefined;
+  let pending: Promise<ComposioReadiness> | undefined;
+  async function readiness(now = Date.now()): Promise<ComposioReadiness> {
     // While the circuit is open the server answers 503 at once: not ready, whatever a probe says.
     if (gateway.circuitState() === 'open') return { ready: false, checks: { config: 'ok', composio: 'circuit_open' } };
     if (last && now - last.at < READINESS_CACHE_MS) return last.result;

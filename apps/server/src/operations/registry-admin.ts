@@ -3,12 +3,13 @@
  * `DELETE …/admin/credentials/{credential_id}`.
  */
 import type { RequestHandler } from 'express';
-import type { AitronosOperations, ConnectedAccount, CredentialRecord } from '@connector-credentials/types';
+import type { AitronosOperations, CredentialRecord } from '@connector-credentials/types';
 import type { ComposioGateway } from '../composio/index.js';
 import type { CredentialsReader } from '../credentials-reader.js';
 import { principalOf } from '../auth.js';
 import { AppError, credentialNotFound } from '../errors.js';
-import { mapConnectedAccount } from '../map-connected-account.js';
+import { registrationOf } from '../map-connected-account.js';
+import { CREDENTIALS_PATH } from '../paths.js';
 import type { CredentialEntry, Registry } from '../registry/registry.js';
 
 type Register = AitronosOperations['registerCredential'];
@@ -21,12 +22,6 @@ export interface RegistryAdminDependencies {
   reader: CredentialsReader;
 }
 
-/** The tool key of an account: its toolkit slug, lower case, limited to the spec's alphabet. */
-export function toolKeyOf(account: ConnectedAccount): string {
-  const slug = account.toolkit.slug.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 64);
-  return slug.length > 0 ? slug : 'unknown';
-}
-
 /** The public record: the entry without the connection's user. */
 export const recordOf = ({ entity_id: _entity, ...record }: CredentialEntry): CredentialRecord => record;
 
@@ -34,14 +29,7 @@ export function registerCredential(deps: RegistryAdminDependencies): RequestHand
   return async (req, res) => {
     const { connection_id: connectionId, organization_id: organizationId, credential_name: name } = req.body;
     const account = await deps.gateway.getConnectedAccount(connectionId, { requestId: String(req.id) });
-    const result = await deps.registry.register({
-      connection_id: connectionId,
-      organization_id: organizationId,
-      credential_name: name ?? null,
-      tool_key: toolKeyOf(account),
-      entity_id: account.user_id ?? null,
-      account_email: mapConnectedAccount(account).account_email,
-    });
+    const result = await deps.registry.register(registrationOf(account, { connection_id: connectionId, organization_id: organizationId, credential_name: name ?? null }));
     if ('existingId' in result) {
       throw new AppError('CREDENTIAL_ALREADY_REGISTERED', {
         systemMessage: `Connection ${connectionId} is registered as ${result.existingId}`,
@@ -50,7 +38,7 @@ export function registerCredential(deps: RegistryAdminDependencies): RequestHand
     }
     const record = recordOf(result.created);
     res.locals.audit = { event: 'credential_registered', key_name: principalOf(res).name, credential_id: record.id, connection_id: connectionId, organization_id: organizationId };
-    res.setHeader('Location', `/v1/personal-connectors/admin/credentials/${record.id}`);
+    res.setHeader('Location', `${CREDENTIALS_PATH}/${encodeURIComponent(record.id)}`);
     res.status(201).json(record);
   };
 }

@@ -21,7 +21,6 @@ import { createSealer, type Sealer } from './sealed.js';
 export type StoredCredentials = MappedCredentials;
 
 export interface CredentialStore {
-  readonly kind: 'memory' | 'redis';
   getFresh(accountId: string): Promise<StoredCredentials | undefined>;
   setFresh(accountId: string, credentials: StoredCredentials, ttlMs: number): Promise<void>;
   getLastGood(accountId: string): Promise<StoredCredentials | undefined>;
@@ -76,7 +75,6 @@ export function createMemoryStore(options: MemoryOptions): CredentialStore & { s
   const lastGood = new LRUCache<string, StoredCredentials>({ max: options.maxEntries, ttlAutopurge: true });
   const flight = inProcessFlights(options.onCoalesced);
   return {
-    kind: 'memory',
     /** Fresh entries held (purged at their expiry, not only hidden). */
     size: () => fresh.size,
     async getFresh(id) {
@@ -109,7 +107,7 @@ export function createMemoryStore(options: MemoryOptions): CredentialStore & { s
 
 export interface RedisStoreOptions extends StoreHooks {
   url: string;
-  /** Keys of `CACHE_ENCRYPTION_KEY`, newest first. */
+  /** Keys of `REDIS_ENCRYPTION_KEY`, newest first. */
   keys: Buffer[];
   /** Longest any Redis call may take. */
   commandTimeoutMs: number;
@@ -168,7 +166,6 @@ export function createRedisStore(options: RedisStoreOptions): CredentialStore & 
   }
 
   return {
-    kind: 'redis',
     client: redis,
     async getFresh(id) {
       return local.get(id) ?? readFresh(id);

@@ -14,7 +14,7 @@ export interface Sealer {
 
 const VERSION = 'v1';
 
-/** Parses `CACHE_ENCRYPTION_KEY`: base64 keys of 32 bytes, comma-separated, newest first. */
+/** Parses `REDIS_ENCRYPTION_KEY`: base64 keys of 32 bytes, comma-separated, newest first. */
 export function parseSealingKeys(value: string): Buffer[] {
   const keys = value
     .split(',')
@@ -22,7 +22,7 @@ export function parseSealingKeys(value: string): Buffer[] {
     .filter(Boolean)
     .map((part) => Buffer.from(part, 'base64'));
   if (keys.length === 0 || keys.some((key) => key.length !== 32)) {
-    throw new Error('CACHE_ENCRYPTION_KEY must be one or more comma-separated base64 keys of 32 bytes (openssl rand -base64 32)');
+    throw new Error('must be one or more comma-separated base64 keys of 32 bytes (openssl rand -base64 32)');
   }
   return keys;
 }
