@@ -50,7 +50,7 @@ describe.each(cases)(`${COUNT} payloads generated from the %s vendor schema (%s 
   });
 
   it('every one is answered 200 with a body valid under the Aitronos spec', async () => {
-    expect(payloads.length).toBeGreaterThanOrEqual(500);
+    expect(payloads).toHaveLength(COUNT);
     const vendor = createVendorValidator(reference, reading);
     const failures: string[] = [];
     for (let index = 0; index < payloads.length; index += 1) {
