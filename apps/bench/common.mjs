@@ -92,8 +92,9 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus 
     } catch {
       // not yet
     }
-    // Up to 90 s: PGlite initialises its data directory on first start, slowly on a busy machine.
-    if (i > 1800 || child.exitCode !== null) {
+    // Up to 3 minutes (a hang guard): PGlite initialises its data directory on first start, slowly
+    // on a busy machine, and the benchmark starts its four servers together on one core.
+    if (i > 3600 || child.exitCode !== null) {
       child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
       throw new Error(`server did not start: ${stderr}`);

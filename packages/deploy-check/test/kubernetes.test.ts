@@ -116,7 +116,7 @@ describe('deploy/kubernetes', () => {
     for (const variable of env) expect(names, variable.name).toContain(variable.name);
     for (const [name, value] of Object.entries(literalEnv())) expect(config.environment.shape[name]!.safeParse(value).success, `${name}=${value}`).toBe(true);
     const fromSecrets = env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name);
-    expect(fromSecrets.sort()).toEqual(['REDIS_ENCRYPTION_KEY', 'COMPOSIO_API_KEY', 'DATABASE_URL', 'REDIS_URL']);
+    expect(fromSecrets.sort()).toEqual(['COMPOSIO_API_KEY', 'DATABASE_URL', 'REDIS_ENCRYPTION_KEY', 'REDIS_URL']);
     expect(literalEnv().NODE_ENV).toBe('production');
 
     // API_KEYS_FILE is a file of a Secret volume, mounted read-only.
