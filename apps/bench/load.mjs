@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { machine, rssOf, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
+import { writeReadmeBlock } from './readme.mjs';
 
 // LOAD_SMOKE: a few seconds, to prove the command works (the test suite runs it); too short to
 // judge memory, so that check is reported, not required. LOAD_RESULTS_DIR: where to write.
@@ -80,6 +81,7 @@ try {
   writeFileSync(new URL('load-latest.json', results), `${JSON.stringify({ ...summary, checks }, null, 2)}\n`);
   writeFileSync(new URL('load-latest.md', results), table);
   console.log(table);
+  if (!process.env.LOAD_RESULTS_DIR && writeReadmeBlock()) console.log('README.md: Performance block rewritten from these results.');
   process.exitCode = Object.values(checks).every(Boolean) ? 0 : 1;
 } finally {
   await server.stop();

@@ -1,3 +1,3 @@
 import { suiteConfig } from '@connector-credentials/testkit/vitest-config';
 
-export default suiteConfig({ timeoutMs: 90_000 });
+export default suiteConfig();

@@ -12,5 +12,7 @@ export default suiteConfig({
     'test/faults.test.ts',
     'test/upstream.test.ts',
     'test/composio-body.test.ts',
+    'test/auth-constant-time.test.ts',
+    'test/validator-patch.test.ts',
   ],
 });

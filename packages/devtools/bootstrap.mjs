@@ -47,11 +47,27 @@ function installToolchain(withNode) {
   });
 }
 
+/** The global npmrc the machine's own npm reads, when there is one. */
+function machineNpmGlobalconfig() {
+  try {
+    const file = execFileSync('npm', ['config', 'get', 'globalconfig'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return file && existsSync(file) ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 if (!atLeast(process.versions.node, minimum)) {
   installToolchain(true);
   const version = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
   console.log(`Node ${process.version} is older than ${minimum.join('.')}: re-running on Node ${version} from the npm registry (.cache/toolchain).`);
   const env = { ...process.env, PATH: [path.dirname(nodeBin), toolchainBin, process.env.PATH].join(path.delimiter) };
+  // npm finds its global config (cafile, proxy) beside the Node that runs it: under the toolchain's
+  // Node it would look in .cache/toolchain and lose the machine's settings. Keep the machine's.
+  if (env.npm_config_globalconfig === undefined) {
+    const globalconfig = machineNpmGlobalconfig();
+    if (globalconfig !== undefined) env.npm_config_globalconfig = globalconfig;
+  }
   const child = spawn(nodeBin, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   const code = await new Promise((resolve) => child.once('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1))));

@@ -1,4 +1,4 @@
-// The CHANGELOG lines of the client (Changesets' `changelog` module, see .changeset/config.json).
+// The CHANGELOG lines of the published packages (Changesets' `changelog` module, see .changeset/config.json).
 // Each entry links to the spec diff that caused it: from the baseline a `pnpm spec:breaking
 // --changeset` entry names ("Spec diff from: <sha>"), else from the parent of the commit that
 // added the changeset, to that commit, limited to openapi/ (no link when that leaves the specs
@@ -40,9 +40,10 @@ export async function getReleaseLine(changeset, _type, options) {
   return [`- ${first}${link}`, ...body.map((line) => `  ${line.replace(/^\s*/, '')}`)].join('\n');
 }
 
-export async function getDependencyReleaseLine() {
-  // The client has no workspace dependencies at run time.
-  return '';
+export async function getDependencyReleaseLine(_changesets, dependenciesUpdated) {
+  // The client has no workspace dependencies at run time; the hooks package depends on the client.
+  if (!dependenciesUpdated || dependenciesUpdated.length === 0) return '';
+  return `- Updated dependencies: ${dependenciesUpdated.map((dep) => `${dep.name}@${dep.newVersion}`).join(', ')}`;
 }
 
 export default { getReleaseLine, getDependencyReleaseLine };

@@ -6,10 +6,12 @@
 // `--fast` (npm run test:fast) runs only the in-process suites, through turbo's `test:fast` task.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ensureInstalled, pnpm, root } from './bootstrap.mjs';
 import { ensureSystemPackages } from './system-deps.mjs';
 
+const began = Date.now();
 const fast = process.argv.includes('--fast');
 const turboArgs = process.argv.slice(2).filter((arg) => arg !== '--fast');
 if (!fast) ensureSystemPackages();
@@ -20,6 +22,10 @@ const workspaces = ['openapi', ...['packages', 'apps'].flatMap((dir) =>
   existsSync(path.join(root, dir)) ? readdirSync(path.join(root, dir)).map((name) => path.join(dir, name)) : [],
 )];
 const task = fast ? 'test:fast' : 'test';
+// Two tasks at a time on a 2-core machine (one per core, TEST_CONCURRENCY to change it): the heavy
+// suites (browsers, several server processes, PostgreSQL, Redis, Prism) each keep a core busy, and
+// more of them at once only make every one of them slower.
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
 const reportOf = (workspace) => path.join(root, workspace, 'test-results', fast ? 'fast.json' : 'vitest.json');
 const withTests = workspaces.filter((w) => {
   const manifest = path.join(root, w, 'package.json');
@@ -30,7 +36,7 @@ for (const w of withTests) rmSync(reportOf(w), { force: true });
 
 const turbo = spawnSync(
   pnpm[0],
-  [...pnpm.slice(1), 'exec', 'turbo', 'run', ...(fast ? [task] : ['lint', 'check', 'typecheck', 'breaking', task]), '--continue=dependencies-successful', ...turboArgs],
+  [...pnpm.slice(1), 'exec', 'turbo', 'run', ...(fast ? [task] : ['lint', 'check', 'typecheck', 'breaking', task]), '--continue=dependencies-successful', `--concurrency=${concurrency}`, ...turboArgs],
   { cwd: root, stdio: 'inherit', env: { ...process.env, REDOCLY_TELEMETRY: 'off' } },
 );
 
@@ -53,5 +59,7 @@ for (const w of withTests) {
 }
 if (turbo.status !== 0 && failed === 0) failed += 1; // a lint, freshness or type-check failure
 if (skipped > 0) console.error(`${skipped} test(s) skipped: a skipped test fails the run.`);
+const seconds = Math.round((Date.now() - began) / 1000);
+console.log(`Wall time: ${Math.floor(seconds / 60)} min ${seconds % 60} s.`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(turbo.status === 0 && failed === 0 && skipped === 0 ? 0 : 1);

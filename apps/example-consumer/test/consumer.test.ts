@@ -33,7 +33,7 @@ async function start(): Promise<void> {
   server.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const started = Date.now();
   while (!CURL.test(output)) {
-    if (Date.now() - started > 60_000 || server.exitCode !== null) throw new Error(`server did not start:\n${output}`);
+    if (Date.now() - started > 180_000 || server.exitCode !== null) throw new Error(`server did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   [, adminKey, baseUrl, credentialId] = CURL.exec(output) as unknown as [string, string, string, string];

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { rateLimit, type Options as RateLimitOptions, type Store } from 'express-rate-limit';
@@ -122,9 +123,12 @@ function securityHeaders(options: Parameters<typeof helmet>[0]): RequestHandler 
   };
 }
 
-/** Redoc's page needs its inline script and styles; nothing else is loaded from anywhere. */
+/**
+ * Redoc's page needs its inline script and styles; the only thing it loads from elsewhere is the
+ * "API docs by Redocly" logo, an image on Redocly's CDN (without it the page showed a broken image).
+ */
 const DOCS_CSP =
-  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https://cdn.redoc.ly; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function createApp(deps: AppDependencies): Express {
   const spec = deps.spec ?? loadSpec('aitronos');
@@ -176,11 +180,13 @@ export function createApp(deps: AppDependencies): Express {
   }
   app.use((req, res, next) => (res.locals.operation === undefined ? perAddress(req, res, next) : next()));
 
-  // The contract itself, public: rendered reference docs and the bundled spec.
+  // The contract itself, public: rendered reference docs and the bundled spec. The file is sent
+  // from its own directory as root: in a production tree it lives under node_modules/.pnpm, and
+  // without a root `send` refuses any path with a dot segment.
   const publicFile = (file: string, type: string, csp?: string): RequestHandler => (_req, res, next) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
     if (csp) res.setHeader('Content-Security-Policy', csp);
-    res.type(type).sendFile(file, (error) => error && next(error));
+    res.type(type).sendFile(path.basename(file), { root: path.dirname(file) }, (error) => error && next(error));
   };
   app.get('/docs', publicFile(docsPath('aitronos'), 'html', DOCS_CSP));
   app.get('/openapi.json', publicFile(bundledSpecPath('aitronos', 'json'), 'json'));

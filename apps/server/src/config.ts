@@ -41,7 +41,8 @@ const flag = z
   .transform((v) => v === 'true' || v === '1')
   .optional();
 
-const environment = z
+/** Every variable the server reads, with its rule: the keys of its shape are the whole environment. */
+export const environment = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),

@@ -3,7 +3,8 @@
 // COMPOSIO_BASE_URL it starts a Prism mock of the Composio spec and talks to that; the registry
 // is PGlite in DATA_DIR (`.data/` by default, kept across restarts); without API_KEYS or
 // API_KEYS_FILE it makes a one-off admin key. On start it registers the mock's example accounts
-// (once: registrations persist), then prints a curl that returns credentials by credential id.
+// (once: registrations persist), then prints the variables the README's commands use (K, S, T)
+// and a curl that returns credentials by credential id.
 // A development entry only: Prism (@connector-credentials/mocks) is a devDependency, and main.ts,
 // the production entry, never imports this file.
 import { randomBytes } from 'node:crypto';
@@ -85,6 +86,10 @@ async function main(): Promise<void> {
   const key = adminKey ?? '<an admin key>';
   const path = sample ? `admin/credentials/${sample}` : 'admin/credentials/by-connection/<connection id>';
   if (adminKey) lines.push(`One-off admin key (valid until this process stops): ${adminKey}`);
+  // The README's commands and snippets read these: one paste makes every one of them runnable.
+  const variables = [adminKey ? `K=${adminKey}` : undefined, `S=${running.url}`, sample ? `T=${sample}` : undefined].filter(Boolean).join(' ');
+  lines.push('', `Paste into your shell (the README's commands use K, the admin key; S, the server; T, a registered credential id):`, `  export ${variables}`);
+  if (!adminKey) lines.push('  export K=<an admin key of API_KEYS>');
   lines.push('', 'Try it:', `  curl -s -H 'X-API-Key: ${key}' ${running.url}/v1/personal-connectors/${path}`);
   if (ids.size) {
     lines.push(`  curl -s -H 'X-API-Key: ${key}' '${running.url}/v1/personal-connectors/connections/googledrive?organization_id=org_local'`);

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { AppError } from './errors.js';
 
 /** What an operation records of a request for the audit trail (set on `res.locals.audit`). */
 export interface AuditFacts {
@@ -42,6 +43,41 @@ declare global {
 /** Paths that could ever hold a secret in what is logged besides the request lines. */
 const REDACTED_PATHS = ['apiKey', 'credentials', 'access_token', 'refresh_token', 'err.headers', 'err.request'];
 
+/** What is kept of an error's cause: its kind and codes, never its message (upstream text). */
+function causesOf(error: Error): Array<Record<string, unknown>> | undefined {
+  const causes: Array<Record<string, unknown>> = [];
+  for (let cause = error.cause; cause instanceof Error && causes.length < 5; cause = cause.cause) {
+    const { code, status, upstreamStatus } = cause as Error & { code?: unknown; status?: unknown; upstreamStatus?: unknown };
+    causes.push({
+      type: cause.name,
+      // A code of an HTTP answer is the upstream's own text; others (ECONNREFUSED, NETWORK_ERROR) are ours.
+      ...(typeof code === 'string' && typeof status !== 'number' && { code }),
+      ...(typeof status === 'number' && { status }),
+      ...(typeof upstreamStatus === 'number' && { upstream_status: upstreamStatus }),
+    });
+  }
+  return causes.length > 0 ? causes : undefined;
+}
+
+/**
+ * How errors are logged. An AppError is logged by its code, our own message and details, its own
+ * stack, and the kinds of its causes: a cause's message (an upstream error body, which could echo
+ * anything, the configured Composio key included) never reaches the log. Other errors are bugs of
+ * ours and are logged in full.
+ */
+export function serializeError(error: unknown): unknown {
+  if (!(error instanceof AppError)) return error instanceof Error ? pino.stdSerializers.err(error) : error;
+  return {
+    type: error.name,
+    code: error.code,
+    status: error.status,
+    message: error.systemMessage,
+    details: error.details,
+    stack: error.stack,
+    causes: causesOf(error),
+  };
+}
+
 /**
  * The server's logger. Without a destination it writes to stdout asynchronously (sonic-boom
  * buffers and flushes off the request path; what is buffered is flushed when the process exits).
@@ -53,6 +89,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       base: { service: 'connector-credentials-server' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      serializers: { err: serializeError },
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );

@@ -34,7 +34,7 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const ready = (store: CredentialStore) => vi.waitFor(() => expect(store.health()).toBe('ok'), { timeout: 5_000 });
+const ready = (store: CredentialStore) => vi.waitFor(() => expect(store.health()).toBe('ok'), { timeout: 30_000 });
 
 describe('the Redis credential store', () => {
   it('keeps fresh values sealed, for at most their TTL, and never in plain text', async () => {
@@ -109,7 +109,7 @@ describe('the Redis credential store', () => {
     await ready(store);
     await store.setFresh('ca_4', credentials('ca_4'), 10_000);
     await redis.stop();
-    await vi.waitFor(() => expect(store.health()).toBe('degraded'), { timeout: 5_000 });
+    await vi.waitFor(() => expect(store.health()).toBe('degraded'), { timeout: 30_000 });
     fallbacks.length = 0;
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(await store.getFresh('ca_4')).toBeUndefined();

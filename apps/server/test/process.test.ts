@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startLoopbackServer, createSpecValidator, openapiBundlePath, type LoopbackServer } from '@connector-credentials/testkit';
+import { createGate, freePort, startLoopbackServer, createSpecValidator, openapiBundlePath, type LoopbackServer } from '@connector-credentials/testkit';
 import { API_KEYS_JSON, KEYS } from './helpers.js';
 
 const main = path.resolve(fileURLToPath(new URL('../dist/main.js', import.meta.url)));
@@ -42,14 +42,16 @@ describe('the server process', () => {
 
   it('on SIGTERM finishes the request in flight, refuses new ones, and exits 0', async () => {
     const port = await freePort();
-    upstream.handle((_req, res) => {
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(account)), 700);
-    });
+    // Composio answers only once the process has begun shutting down: the request is in flight
+    // during the drain by construction, not because an answer was slow enough.
+    const gate = createGate();
+    upstream.handle((_req, res) => void gate.passed.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(account))));
     const proc = run({
       NODE_ENV: 'production',
       PORT: String(port),
       COMPOSIO_BASE_URL: upstream.url,
       COMPOSIO_API_KEY: 'k',
+      COMPOSIO_TIMEOUT_MS: '120000',
       API_KEYS: API_KEYS_JSON,
     });
     await waitFor(() => proc.output().includes('"msg":"listening"'));
@@ -57,6 +59,8 @@ describe('the server process', () => {
     const inFlight = fetch(url, { headers: { 'X-API-Key': KEYS.adminApi.key } });
     await waitFor(() => upstream.requests.length > 0);
     proc.child.kill('SIGTERM');
+    await waitFor(() => proc.output().includes('shutting down'));
+    gate.open();
     const response = await inFlight;
     expect(response.status).toBe(200);
     expect(((await response.json()) as { connection_id: string }).connection_id).toBe('ca_Sg8kEy2Wq4Zt');

@@ -10,12 +10,16 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectedAccount } from '@connector-credentials/types';
 import {
+  createGate,
   createSpecValidator,
   freePort,
+  metricValue,
   openapiBundlePath,
   startLoopbackServer,
   startPostgres,
   startRedis,
+  waitUntil,
+  type Gate,
   type LoopbackServer,
   type PostgresServer,
   type RedisServer,
@@ -37,6 +41,13 @@ let upstream: LoopbackServer;
 let postgres: PostgresServer;
 let redis: RedisServer;
 let mode: 'ok' | 'failing' = 'ok';
+/** Composio's answers wait behind it; open unless a test closes it to make requests overlap. */
+let gate: Gate = openGate();
+function openGate(): Gate {
+  const g = createGate();
+  g.open();
+  return g;
+}
 /** An account that expires in an hour, or (ids containing `expired`) a minute ago. */
 function account(id: string): ConnectedAccount {
   const current = structuredClone(fixture);
@@ -50,8 +61,7 @@ beforeAll(async () => {
   upstream.handle((req, res) => {
     const id = decodeURIComponent(req.url!.split('?')[0]!.split('/').pop()!);
     if (mode === 'failing') return res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"down","code":503,"status":503,"slug":"unavailable"}}');
-    // A little latency, so that concurrent requests really overlap.
-    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(account(id))), 30);
+    void gate.passed.then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(account(id))));
   });
 });
 afterAll(async () => {
@@ -68,6 +78,7 @@ afterEach(async () => {
   await Promise.all(running.map(stop));
   running = [];
   mode = 'ok';
+  gate = openGate();
 });
 
 async function stop(instance: Instance): Promise<void> {
@@ -110,7 +121,7 @@ async function startInstances(count: number, env: Record<string, string>): Promi
         } catch {
           // not yet
         }
-        if (i > 1200) throw new Error(`instance did not start: ${output}`);
+        if (i > 3600) throw new Error(`instance did not start: ${output}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     }),
@@ -121,7 +132,18 @@ async function startInstances(count: number, env: Record<string, string>): Promi
 const key = { 'X-API-Key': KEYS.adminApi.key };
 const byConnection = (instance: Instance, id: string, headers: Record<string, string> = {}) =>
   fetch(`${instance.url}/v1/personal-connectors/admin/credentials/by-connection/${id}`, { headers: { ...key, ...headers } });
-const withRedis = () => ({ REDIS_URL: redis.url, REDIS_ENCRYPTION_KEY: cacheKey, CACHE_TTL_MS: '60000', RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_PER_ADDRESS: '1000000' });
+// Redis and Composio get deadlines far beyond any wait here: a busy machine must not turn a slow
+// Redis call into the in-process fallback, nor a held answer into a timeout, and so change the counts.
+const withRedis = () => ({
+  REDIS_URL: redis.url,
+  REDIS_ENCRYPTION_KEY: cacheKey,
+  CACHE_TTL_MS: '60000',
+  RATE_LIMIT_PER_KEY: '1000000',
+  RATE_LIMIT_PER_ADDRESS: '1000000',
+  REDIS_COMMAND_TIMEOUT_MS: '30000',
+  COMPOSIO_TIMEOUT_MS: '120000',
+});
+const metricsOf = async (instance: Instance) => (await fetch(`${instance.url}/metrics`, { headers: key })).text();
 const calls = () => upstream.requests.length;
 
 describe('two instances on one PostgreSQL', () => {
@@ -154,7 +176,14 @@ describe('three instances sharing one Redis', () => {
   it('make 300 concurrent requests for one account one Composio call', async () => {
     const instances = await startInstances(3, withRedis());
     upstream.requests.length = 0;
-    const responses = await Promise.all(Array.from({ length: 300 }, (_, i) => byConnection(instances[i % 3]!, 'ca_hot_account')));
+    // Composio answers only once all 300 reads have reached the instances' caches (each counts a
+    // miss): they overlap by construction. Were they not shared, up to 300 calls would arrive.
+    gate = createGate();
+    const pending = Promise.all(Array.from({ length: 300 }, (_, i) => byConnection(instances[i % 3]!, 'ca_hot_account')));
+    const misses = async () => (await Promise.all(instances.map(metricsOf))).reduce((sum, text) => sum + metricValue(text, 'credentials_cache_lookups_total{result="miss"}'), 0);
+    await waitUntil('300 cache misses', async () => (await misses()) >= 300, { intervalMs: 50 });
+    gate.open();
+    const responses = await pending;
     expect(responses.map((r) => r.status)).toEqual(Array(300).fill(200));
     expect(calls()).toBe(1);
   });
@@ -225,8 +254,8 @@ describe('three instances sharing one Redis', () => {
     expect(metrics).toMatch(/shared_state_fallbacks_total\{operation="get"\} [1-9]/);
 
     await redis.restart();
-    await expect.poll(async () => ((await (await fetch(`${instances[1]!.url}/readyz`)).json()) as { checks: Record<string, string> }).checks.redis, { timeout: 10_000 }).toBe('ok');
-    await expect.poll(async () => ((await (await fetch(`${instances[2]!.url}/readyz`)).json()) as { checks: Record<string, string> }).checks.redis, { timeout: 10_000 }).toBe('ok');
+    await expect.poll(async () => ((await (await fetch(`${instances[1]!.url}/readyz`)).json()) as { checks: Record<string, string> }).checks.redis, { timeout: 60_000 }).toBe('ok');
+    await expect.poll(async () => ((await (await fetch(`${instances[2]!.url}/readyz`)).json()) as { checks: Record<string, string> }).checks.redis, { timeout: 60_000 }).toBe('ok');
     upstream.requests.length = 0;
     expect((await byConnection(instances[1]!, 'ca_after_outage')).status).toBe(200);
     expect((await byConnection(instances[2]!, 'ca_after_outage')).status).toBe(200);

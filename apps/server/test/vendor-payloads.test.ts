@@ -12,6 +12,7 @@ import {
   generateVendorPayloads,
   loadVendorReference,
   openapiBundlePath,
+  sized,
   startLoopbackServer,
   startPrism,
   repoRoot,
@@ -22,7 +23,7 @@ import path from 'node:path';
 import { startTestServer, type TestServer } from './helpers.js';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 424242);
-const COUNT = Number(process.env.PROPERTY_COUNT ?? 500);
+const COUNT = sized('PROPERTY_COUNT', { suite: 120, full: 500 });
 const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
 const PATH = '/v1/personal-connectors/admin/credentials/by-connection/{connection_id}';
 

@@ -1,3 +1,4 @@
+import type { Middleware } from 'openapi-fetch';
 import { ApiError } from './errors.js';
 import { parseRetryAfter, REQUEST_ID_HEADER } from './transport.js';
 
@@ -67,15 +68,40 @@ export async function unwrap<R extends FetchResult<unknown, unknown>>(
     }
     return result.data as Exclude<R['data'], undefined>;
   }
-  const envelope = readEnvelope(result.error);
-  throw new ApiError<TError>({
+  throw errorOfResponse<TError>(response, result.error, requestId);
+}
+
+/** The `ApiError` of a non-2xx answer whose body (parsed JSON, or undefined) is `body`. */
+export function errorOfResponse<TEnvelope = unknown>(response: Response, body: unknown, requestId: string | undefined): ApiError<TEnvelope> {
+  const envelope = readEnvelope(body);
+  return new ApiError<TEnvelope>({
     message: envelope?.message ?? `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
     code: envelope?.code ?? `HTTP_${response.status}`,
     status: response.status,
     requestId,
-    traceId: envelope?.traceId ?? headerTrace,
+    traceId: envelope?.traceId ?? response.headers.get(REQUEST_ID_HEADER) ?? undefined,
     details: envelope?.details,
-    envelope: envelope ? result.error : undefined,
+    envelope: envelope ? (body as TEnvelope) : undefined,
     retryAfterMs: parseRetryAfter(response.headers.get('Retry-After')),
   });
 }
+
+/**
+ * openapi-fetch middleware that throws the `ApiError` of every non-2xx answer, as the convenience
+ * calls do: for code that calls `client.raw` (or a library over it, such as openapi-react-query)
+ * and wants errors thrown rather than returned. Pass it per call (`middleware: [throwApiErrors]`)
+ * to leave `client.raw`'s own behaviour alone.
+ */
+export const throwApiErrors: Middleware = {
+  async onResponse({ request, response }) {
+    if (response.ok) return undefined;
+    const text = await response.clone().text().catch(() => '');
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    throw errorOfResponse(response, body, request.headers.get(REQUEST_ID_HEADER) ?? undefined);
+  },
+};

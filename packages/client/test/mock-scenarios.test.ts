@@ -18,8 +18,19 @@ const CONNECTION = 'ca_Xo9ADr3cBz1p';
 const ORGANIZATION = 'org_4kQ9zT2mW8xR';
 const MOCK = 'http://127.0.0.1:4011';
 
-/** One sample call of each operation: its request as curl arguments, and as a client call. */
-const samples: Record<string, { method: string; path: string; body?: string; call: (options: string) => string; run: (client: AitronosClient, prefer: string) => Promise<unknown> }> = {
+/** The request body example of an operation named like the scenario (`turned_on` sends `{ is_active: true }`), if the spec has one. */
+function requestExample(operationId: string, name: string): unknown {
+  for (const item of Object.values(spec.document.paths as Record<string, Record<string, { operationId?: string; requestBody?: { content?: Record<string, { examples?: Record<string, { value?: unknown }> }> } }>>)) {
+    for (const op of Object.values(item)) {
+      if (op?.operationId === operationId) return op.requestBody?.content?.['application/json']?.examples?.[name]?.value;
+    }
+  }
+  return undefined;
+}
+const activeFor = (name: string) => (requestExample('setConnectionActive', name) as { is_active?: boolean } | undefined)?.is_active ?? false;
+
+/** One sample call of each operation (for the scenario `name`): its request as curl arguments, and as a client call. */
+const samples: Record<string, { method: string; path: string; body?: (name: string) => string; call: (options: string, name: string) => string; run: (client: AitronosClient, prefer: string, name: string) => Promise<unknown> }> = {
   getAdminCredentials: {
     method: 'get',
     path: `/v1/personal-connectors/admin/credentials/${CREDENTIAL}`,
@@ -35,7 +46,7 @@ const samples: Record<string, { method: string; path: string; body?: string; cal
   registerCredential: {
     method: 'post',
     path: '/v1/personal-connectors/admin/credentials',
-    body: `{"connection_id":"${CONNECTION}","organization_id":"${ORGANIZATION}"}`,
+    body: () => `{"connection_id":"${CONNECTION}","organization_id":"${ORGANIZATION}"}`,
     call: (o) => `registerCredential({ connection_id: '${CONNECTION}', organization_id: '${ORGANIZATION}' }, ${o})`,
     run: (c, prefer) => c.registerCredential({ connection_id: CONNECTION, organization_id: ORGANIZATION }, { headers: { Prefer: prefer } }),
   },
@@ -54,9 +65,9 @@ const samples: Record<string, { method: string; path: string; body?: string; cal
   setConnectionActive: {
     method: 'patch',
     path: `/v1/personal-connectors/connections/${CREDENTIAL}/active`,
-    body: '{"is_active":false}',
-    call: (o) => `setConnectionActive('${CREDENTIAL}', false, ${o})`,
-    run: (c, prefer) => c.setConnectionActive(CREDENTIAL, false, { headers: { Prefer: prefer } }),
+    body: (name) => JSON.stringify({ is_active: activeFor(name) }),
+    call: (o, name) => `setConnectionActive('${CREDENTIAL}', ${activeFor(name)}, ${o})`,
+    run: (c, prefer, name) => c.setConnectionActive(CREDENTIAL, activeFor(name), { headers: { Prefer: prefer } }),
   },
 };
 
@@ -79,10 +90,10 @@ const scenarios = operations.flatMap((op) =>
     .map((e) => ({ ...e, operation: op })),
 );
 const preferOf = (e: { status: string; name: string }) => (e.status.startsWith('2') ? `example=${e.name}` : `code=${e.status}, example=${e.name}`);
-const curlOf = (op: Operation, prefer: string) => {
+const curlOf = (op: Operation, prefer: string, name: string) => {
   const sample = samples[op.operationId]!;
   const method = sample.method === 'get' ? '' : ` -X ${sample.method.toUpperCase()}`;
-  const body = sample.body ? ` -H 'Content-Type: application/json' -d '${sample.body}'` : '';
+  const body = sample.body ? ` -H 'Content-Type: application/json' -d '${sample.body(name)}'` : '';
   return `curl -s${method} -H 'X-API-Key: any' -H 'Prefer: ${prefer}'${body} '${MOCK}${sample.path}'`;
 };
 
@@ -106,7 +117,7 @@ describe('every operation', () => {
 describe('the Aitronos mock', () => {
   it.each(scenarios.map((e) => [e.operation.operationId, e.status, e.name, e] as const))('%s %s %s is reachable with Prefer, through the client, and valid', async (_id, status, name, e) => {
     const outcome = await samples[e.operation.operationId]!
-      .run(client(), preferOf(e))
+      .run(client(), preferOf(e), e.name)
       .then((data) => ({ status: Number(status), body: data as unknown }), (error: ApiError<ErrorEnvelope>) => ({ status: error.status, body: error.envelope as unknown }));
     expect(outcome, name).toEqual({ status: Number(status), body: e.value });
     expect(spec.validateResponse(e.operation.method, e.operation.path, status, outcome.body).errors).toEqual([]);
@@ -119,7 +130,7 @@ describe('the Aitronos mock', () => {
       const response = await fetch(`${mocks.aitronos.url}${sample.path}`, {
         method: sample.method.toUpperCase(),
         headers: { 'X-API-Key': 'k', Prefer: `code=${status}`, ...(sample.body ? { 'Content-Type': 'application/json' } : {}) },
-        ...(sample.body ? { body: sample.body } : {}),
+        ...(sample.body ? { body: sample.body('') } : {}),
       });
       expect(response.status).toBe(Number(status));
       if (status !== '204') expect(spec.validateResponse(op.method, op.path, status, await response.json()).errors).toEqual([]);
@@ -165,8 +176,8 @@ describe("the README's scenario table", () => {
       '|---|---|---|---|---|---|',
       ...scenarios.map((e) => {
         const prefer = preferOf(e);
-        const call = samples[e.operation.operationId]!.call(`{ headers: { Prefer: '${prefer}' } }`);
-        return `| ${e.operation.operationId} | ${e.name} | ${e.status} | \`${prefer}\` | \`${curlOf(e.operation, prefer)}\` | \`${call}\` |`;
+        const call = samples[e.operation.operationId]!.call(`{ headers: { Prefer: '${prefer}' } }`, e.name);
+        return `| ${e.operation.operationId} | ${e.name} | ${e.status} | \`${prefer}\` | \`${curlOf(e.operation, prefer, e.name)}\` | \`${call}\` |`;
       }),
       '',
     ].join('\n');

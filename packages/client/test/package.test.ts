@@ -57,7 +57,9 @@ beforeAll(() => {
   consumer = path.join(work, 'consumer');
   execFileSync('mkdir', ['-p', consumer]);
   writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', path.join(work, tarball)], {
+  // An empty npm cache of its own: the install must reach the registry, through nothing but the
+  // settings this process inherited (the machine's npmrc, CA bundle and proxy variables).
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', '--cache', path.join(work, 'npm-cache'), path.join(work, tarball)], {
     cwd: consumer,
     stdio: 'pipe',
   });

@@ -1,6 +1,6 @@
 /**
- * `pnpm release:dry`: the client as a release would publish it, versioned by the pending
- * changesets, with its CHANGELOG and README in the tarball, publint and attw clean. And the
+ * `pnpm release:dry`: the client (and the hooks package over it) as a release would publish them,
+ * versioned by the pending changesets, with CHANGELOG and README in the tarball, publint and attw clean. And the
  * CHANGELOG lines link each entry to the spec diff that caused it.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,8 +30,15 @@ describe('pnpm release:dry', () => {
       expect(output).toContain('package/CHANGELOG.md');
       expect(output).toContain(`## ${planned}`);
     }
-    expect(output).toContain('publint: clean');
-    expect(output).toContain('attw (esm-only profile): clean');
+    expect(output).toContain('@connector-credentials/client publint: clean');
+    expect(output).toContain('@connector-credentials/client attw (esm-only profile): clean');
+    // The hooks package is published with it, depending on the client's new version.
+    const hooks = /@connector-credentials\/react-query: \S+ -> (\S+)/.exec(output)?.[1];
+    expect(hooks).toBeDefined();
+    expect(output).toContain(`Tarball: .cache/release/connector-credentials-react-query-${hooks}.tgz`);
+    expect(output).toContain(`Depends on: @connector-credentials/client@^${planned}`);
+    expect(output).toContain('@connector-credentials/react-query publint: clean');
+    expect(output).toContain('@connector-credentials/react-query attw (esm-only profile): clean');
     // Nothing in the working tree was versioned.
     expect(JSON.parse(readFileSync(path.join(repoRoot, 'packages/client/package.json'), 'utf8')).version).toBe(current);
   }, 120_000);

@@ -1,7 +1,7 @@
 /** Timeouts, retries, request ids and unreadable bodies, against a real HTTP server on loopback. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLoopbackServer, type LoopbackServer } from '@connector-credentials/testkit';
-import { ApiError, createAitronosClient, parseRetryAfter } from '../src/index.js';
+import { ApiError, createAitronosClient, parseRetryAfter, throwApiErrors } from '../src/index.js';
 import { createTransport } from '../src/transport.js';
 
 let server: LoopbackServer;
@@ -161,5 +161,30 @@ describe('failures without an envelope', () => {
     server.handle((_req, res) => res.writeHead(200, { 'content-length': '0' }).end());
     const error = await failure(client().getAdminCredentials('ca_1'));
     expect(error.code).toBe('INVALID_RESPONSE');
+  });
+});
+
+describe('throwApiErrors: the same errors from client.raw', () => {
+  const path = '/v1/personal-connectors/admin/credentials/{credential_id}' as const;
+  const params = { path: { credential_id: 'tcred_7Hq2LmX9pR4vN8sK3dWz' } };
+
+  it('throws the ApiError of a non-2xx answer when passed per call, and leaves raw alone otherwise', async () => {
+    server.handle((_req, res) => res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' }).end(envelope));
+    const aitronos = client({ retry: { retries: 0 } });
+    const error = await failure(aitronos.raw.GET(path, { params, middleware: [throwApiErrors] }));
+    expect(error).toMatchObject({ status: 429, code: 'UPSTREAM_ERROR', traceId: 't', details: {}, retryAfterMs: 7000 });
+    expect(error.requestId).toBe(server.requests.at(-1)?.headers['x-request-id']);
+    const plain = await aitronos.raw.GET(path, { params });
+    expect(plain.response.status).toBe(429);
+    expect(plain.error).toMatchObject({ error: { code: 'UPSTREAM_ERROR' } });
+  });
+
+  it('names an unreadable error body by its status, and lets a 2xx through', async () => {
+    server.handle((_req, res) => res.writeHead(502).end('<html>bad gateway</html>'));
+    const aitronos = client({ retry: { retries: 0 } });
+    const error = await failure(aitronos.raw.GET(path, { params, middleware: [throwApiErrors] }));
+    expect(error).toMatchObject({ status: 502, code: 'HTTP_502', envelope: undefined });
+    server.handle((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(credentials));
+    expect((await aitronos.raw.GET(path, { params, middleware: [throwApiErrors] })).data).toEqual({ connection_id: 'ca_1' });
   });
 });

@@ -19,7 +19,7 @@ export const createAitronosHttp = (options: ApiHandlerOptions = {}): OpenApiHttp
 export const createComposioHttp = (options: ApiHandlerOptions = {}): OpenApiHttpHandlers<ComposioPaths> =>
   createOpenApiHttp<ComposioPaths>({ baseUrl: options.baseUrl ?? defaultBaseUrl('composio') });
 
-type UntypedRoute = (path: string, resolver: (info: { request: Request }) => Response) => HttpHandler;
+type UntypedRoute = (path: string, resolver: (info: { request: Request; params: Record<string, string | readonly string[] | undefined> }) => Promise<Response>) => HttpHandler;
 
 /**
  * One handler per operation of the spec, each answering from the spec (respond.ts). The routes
@@ -29,7 +29,7 @@ type UntypedRoute = (path: string, resolver: (info: { request: Request }) => Res
 function handlersOf<Paths extends {}>(api: ApiName, http: OpenApiHttpHandlers<Paths>): HttpHandler[] {
   const spec = specs[api];
   return operationsOf(spec).map(([method, path, operation]) =>
-    (http[method] as unknown as UntypedRoute)(path, ({ request }) => respond(spec, operation, request)),
+    (http[method] as unknown as UntypedRoute)(path, ({ request, params }) => respond(spec, { path, method }, operation, request, params)),
   );
 }
 

@@ -1,8 +1,9 @@
 // One answer of the mocks, chosen the way Prism chooses it: security first (no key -> the
-// operation's 401), then the status (`code=`, else the lowest 2xx), then the named example
+// operation's 401), then the request against the spec (invalid -> its 422 or 400), then the status (`code=`, else the lowest 2xx), then the named example
 // (`example=`, else the first one). An unknown example name gives Prism's 404.
 import { currentScenario, parsePrefer, type Preference } from './prefer.js';
 import { resolve, type OpenApiDocument, type Operation, type ResponseObject, type SecurityScheme } from './spec.js';
+import { violationsOf, type Violation } from './validate.js';
 
 function satisfied(scheme: SecurityScheme | undefined, request: Request): boolean {
   if (!scheme) return false;
@@ -69,9 +70,33 @@ function answer(spec: OpenApiDocument, operation: Operation, preference: Prefere
   return new Response(body, { status, headers: { 'content-type': mediaType } });
 }
 
-/** The mock's answer to one request of one operation. */
-export function respond(spec: OpenApiDocument, operation: Operation, request: Request): Response {
+/**
+ * The answer to a request that breaks the spec, as Prism gives it: the operation's 422 if it has
+ * one, else its 400, with that response's first example (the API's own error envelope) and the
+ * violations in an `sl-violations` header; the request's `Prefer` does not change it.
+ */
+function invalid(spec: OpenApiDocument, operation: Operation, violations: Violation[]): Response | undefined {
+  const code = ['422', '400'].find((status) => operation.responses[status] !== undefined);
+  if (code === undefined) return undefined;
+  const response = answer(spec, operation, { code });
+  response.headers.set('sl-violations', JSON.stringify(violations));
+  return response;
+}
+
+/** The mock's answer to one request of one operation: security, then the request against the spec, then the scenario. */
+export async function respond(
+  spec: OpenApiDocument,
+  route: { path: string; method: string },
+  operation: Operation,
+  request: Request,
+  params: Record<string, string | readonly string[] | undefined> = {},
+): Promise<Response> {
   if (!authorized(spec, operation, request)) return answer(spec, operation, { code: '401' });
+  const violations = await violationsOf(spec, route.path, route.method, operation, request, params);
+  if (violations.length > 0) {
+    const refused = invalid(spec, operation, violations);
+    if (refused) return refused;
+  }
   const header = request.headers.get('prefer');
   const scenario = currentScenario();
   const preference = header ? parsePrefer(header) : scenario ? scenarioPreference(spec, operation, scenario) : {};

@@ -57,7 +57,7 @@ beforeAll(async () => {
   const page = await browser.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(server.url, { waitUntil: 'load' });
-  await page.waitForFunction(() => 'results' in window, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => 'results' in window, undefined, { timeout: 90_000 });
   results = await page.evaluate(() => (window as unknown as { results: PageResult[] }).results);
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, 'msw-browser.png'), fullPage: true });

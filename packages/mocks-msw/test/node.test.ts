@@ -13,6 +13,7 @@ import { createAitronosHttp, createHandlers, resetScenario, scenariosOf, useScen
 import { aitronosCalls, callFor, composioCalls } from './calls.ts';
 
 const AITRONOS = 'http://aitronos.test';
+const CREDENTIAL = 'tcred_7Hq2LmX9pR4vN8sK3dWz';
 const COMPOSIO = 'http://composio.test';
 const server = setupServer(...createHandlers({ aitronos: { baseUrl: AITRONOS }, composio: { baseUrl: COMPOSIO } }));
 
@@ -86,18 +87,18 @@ describe('Aitronos, through createAitronosClient', () => {
 
   it('a request’s Prefer wins over useScenario; useScenario also takes a Prefer value', async () => {
     useScenario('oauth2_expired');
-    expect((await aitronos().getAdminCredentials('ca_1', { headers: { Prefer: 'example=api_key' } })).auth_scheme).toBe('API_KEY');
+    expect((await aitronos().getAdminCredentials(CREDENTIAL, { headers: { Prefer: 'example=api_key' } })).auth_scheme).toBe('API_KEY');
     useScenario('code=404');
-    expect((await outcome(aitronos().getAdminCredentials('ca_1'))).status).toBe(404);
+    expect((await outcome(aitronos().getAdminCredentials(CREDENTIAL))).status).toBe(404);
   });
 
   it('without a scenario it answers the first example of the lowest 2xx, as Prism does', async () => {
-    expect(await aitronos().getAdminCredentials('ca_1')).toEqual(aitronosScenarios.find((s) => s.status === '200')!.value);
+    expect(await aitronos().getAdminCredentials(CREDENTIAL)).toEqual(aitronosScenarios.find((s) => s.status === '200')!.value);
   });
 
   it('no key gives 401 AUTHENTICATION_REQUIRED, whatever the scenario', async () => {
     useScenario('oauth2_active');
-    const error = await aitronos(null).getAdminCredentials('ca_1').catch((e: unknown) => e);
+    const error = await aitronos(null).getAdminCredentials(CREDENTIAL).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(401);
     expect((error as ApiError).code).toBe('AUTHENTICATION_REQUIRED');
@@ -105,12 +106,12 @@ describe('Aitronos, through createAitronosClient', () => {
 
   it('each of the three key headers is accepted', async () => {
     for (const key of [{ apiKey: 'k' }, { flowplateKey: 'k' }, { hubKey: 'k' }]) {
-      await expect(createAitronosClient({ baseUrl: AITRONOS, ...key }).getAdminCredentials('ca_1')).resolves.toMatchObject({ status: 'ACTIVE' });
+      await expect(createAitronosClient({ baseUrl: AITRONOS, ...key }).getAdminCredentials(CREDENTIAL)).resolves.toMatchObject({ status: 'ACTIVE' });
     }
   });
 
   it('an unknown example name gives 404, as in Prism', async () => {
-    const response = await fetch(`${AITRONOS}/v1/personal-connectors/admin/credentials/ca_1`, { headers: { 'X-API-Key': 'k', Prefer: 'example=no_such_example' } });
+    const response = await fetch(`${AITRONOS}/v1/personal-connectors/admin/credentials/${CREDENTIAL}`, { headers: { 'X-API-Key': 'k', Prefer: 'example=no_such_example' } });
     expect(response.status).toBe(404);
     expect(((await response.json()) as { detail: string }).detail).toContain('no_such_example');
   });
@@ -127,6 +128,55 @@ describe('Aitronos, through createAitronosClient', () => {
   });
 });
 
+describe('requests are checked against the spec, as Prism checks them', () => {
+  const validationError = aitronosScenarios.find((s) => s.status === '400' && s.operationId === 'getAdminCredentials')!.value;
+  const violations = (response: Response) => JSON.parse(response.headers.get('sl-violations') ?? '[]') as Array<{ location: string[]; code: string; message: string }>;
+
+  it('a credential id without tcred_ is 400 VALIDATION_ERROR, whatever the Prefer header or scenario', async () => {
+    useScenario('oauth2_expired');
+    const response = await fetch(`${AITRONOS}/v1/personal-connectors/admin/credentials/ca_1`, { headers: { 'X-API-Key': 'k', Prefer: 'example=api_key' } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual(validationError);
+    expect(violations(response).map((v) => [v.location.join('.'), v.code])).toEqual([
+      ['request.path.credential_id', 'minLength'],
+      ['request.path.credential_id', 'pattern'],
+    ]);
+    const error = await aitronos().getAdminCredentials('ca_1').catch((e: unknown) => e);
+    expect((error as ApiError).code).toBe('VALIDATION_ERROR');
+  });
+
+  it('a missing query parameter and a body that breaks its schema are 400 too', async () => {
+    const list = await fetch(`${AITRONOS}/v1/personal-connectors/connections/googledrive`, { headers: { 'X-API-Key': 'k' } });
+    expect(list.status).toBe(400);
+    expect(violations(list)[0]).toMatchObject({ location: ['request', 'query'], code: 'required', message: 'Request query parameter organization_id is required' });
+    const register = await fetch(`${AITRONOS}/v1/personal-connectors/admin/credentials`, {
+      method: 'POST',
+      headers: { 'X-API-Key': 'k', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ connection_id: 'ca_1' }),
+    });
+    expect(register.status).toBe(400);
+    expect(violations(register).map((v) => v.code)).toContain('required');
+    const toggle = await fetch(`${AITRONOS}/v1/personal-connectors/connections/${CREDENTIAL}/active`, {
+      method: 'PATCH',
+      headers: { 'X-API-Key': 'k', 'Content-Type': 'application/json' },
+      body: '{"is_active":"no"}',
+    });
+    expect(toggle.status).toBe(400);
+    expect(violations(toggle)[0]).toMatchObject({ location: ['request', 'body', 'is_active'], code: 'type' });
+  });
+
+  it('query values are read as the schema types them: limit=abc is not a number (Composio: 422)', async () => {
+    const bad = await fetch(`${COMPOSIO}/api/v3/connected_accounts?limit=abc`, { headers: { 'x-api-key': 'k' } });
+    expect(bad.status).toBe(422);
+    const good = await fetch(`${COMPOSIO}/api/v3/connected_accounts?limit=5&user_ids=a&user_ids=b`, { headers: { 'x-api-key': 'k' } });
+    expect(good.status).toBe(200);
+  });
+
+  it('no key is still 401 first', async () => {
+    expect((await fetch(`${AITRONOS}/v1/personal-connectors/admin/credentials/ca_1`)).status).toBe(401);
+  });
+});
+
 describe('Composio, through createComposioClient', () => {
   it.each(composioScenarios.map((s) => [s.path, s.name, s.status, s.prefer, s] as const))('%s %s (%s) with Prefer: %s', async (path, _name, status, prefer, scenario) => {
     const client = composio('any', path.startsWith('/api/v3.1/') ? 'v3.1' : 'v3');
@@ -136,7 +186,7 @@ describe('Composio, through createComposioClient', () => {
 
   it('useScenario picks the same scenario on both APIs', async () => {
     useScenario('oauth2_expired');
-    expect((await aitronos().getAdminCredentials('ca_1')).status).toBe('EXPIRED');
+    expect((await aitronos().getAdminCredentials(CREDENTIAL)).status).toBe('EXPIRED');
     expect((await composio().getConnectedAccount('ca_1')).status).toBe('EXPIRED');
   });
 

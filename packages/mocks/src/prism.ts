@@ -64,8 +64,8 @@ function startOnce(options: StartPrismOptions, port: number): Promise<PrismProce
   return new Promise<PrismProcess>((resolve, reject) => {
     const timer = setTimeout(() => {
       killGroup(child);
-      reject(new Error(`Prism did not start within ${options.startTimeoutMs ?? 30_000} ms:\n${output}`));
-    }, options.startTimeoutMs ?? 30_000);
+      reject(new Error(`Prism did not start within ${options.startTimeoutMs ?? 120_000} ms:\n${output}`));
+    }, options.startTimeoutMs ?? 120_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Prism is listening on')) {

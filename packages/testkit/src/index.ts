@@ -17,5 +17,7 @@ export {
 } from './vendor.ts';
 export { repoRoot, openapiBundlePath } from './paths.ts';
 export { startLoopbackServer, type LoopbackServer } from './loopback.ts';
+export { sized, TEST_SIZE } from './size.ts';
+export { createGate, waitUntil, metricValue, type Gate } from './gate.ts';
 export { startPostgres, postgresBinDir, type PostgresServer } from './postgres.ts';
 export { startRedis, type RedisServer } from './redis.ts';

@@ -8,7 +8,10 @@ export interface SuiteOptions {
   fast?: string[];
   /** Start one Prism process per spec (global setup) for the `full` project. */
   prism?: boolean;
-  /** Per-test timeout; hooks get at least a minute. */
+  /**
+   * Per-test timeout; hooks get at least three minutes. These are budgets against hangs, sized for
+   * a busy 2-core machine, never the thing under test.
+   */
   timeoutMs?: number;
 }
 
@@ -16,7 +19,7 @@ export interface SuiteOptions {
  * The vitest configuration every suite shares. `npm test` reads the JSON report,
  * `test-results/vitest.json`; `test:fast` writes `test-results/fast.json` instead.
  */
-export function suiteConfig({ fast = [], prism = false, timeoutMs = 60_000 }: SuiteOptions = {}) {
+export function suiteConfig({ fast = [], prism = false, timeoutMs = 120_000 }: SuiteOptions = {}) {
   const full = {
     extends: true,
     test: {
@@ -29,7 +32,7 @@ export function suiteConfig({ fast = [], prism = false, timeoutMs = 60_000 }: Su
   return defineConfig({
     test: {
       testTimeout: timeoutMs,
-      hookTimeout: Math.max(timeoutMs, 60_000),
+      hookTimeout: Math.max(timeoutMs, 180_000),
       reporters: ['default', 'json'],
       outputFile: { json: 'test-results/vitest.json' },
       projects: fast.length > 0 ? [{ extends: true, test: { name: 'fast', include: fast } }, full] : [full],

@@ -1,0 +1,24 @@
+/** The README's Performance figures are the results files', rendered, never typed by hand. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { currentBlock, README, renderBlock } from '../readme.mjs';
+
+describe("the README's Performance block", () => {
+  it('is exactly what apps/bench/results/ renders (node apps/bench/readme.mjs rewrites it)', () => {
+    expect(currentBlock()).toBe(renderBlock());
+  });
+
+  it('holds the latest benchmark table and load table, and no template placeholder', () => {
+    const block = currentBlock();
+    expect(block).toContain('| server, warm |');
+    expect(block).toContain('| connections | duration |');
+    expect(block).not.toMatch(/\{\w+\}/);
+  });
+
+  it('has no figure typed by hand in the prose around it', () => {
+    const readme = readFileSync(README, 'utf8');
+    const section = readme.slice(readme.indexOf('## Performance'), readme.indexOf('<!-- bench:start -->'));
+    // Throughput or latency figures belong in the results files, not in prose.
+    expect(section).not.toMatch(/\d[\d,.]*\s*(req\/s|ms\b|µs)/);
+  });
+});

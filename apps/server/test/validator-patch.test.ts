@@ -1,0 +1,52 @@
+/**
+ * The patched express-openapi-validator (pnpm-workspace.yaml, patches/): route matchers are compiled
+ * once per route, as upstream cdimascio/express-openapi-validator#1217 does, instead of on every
+ * request. Fails when the patch stops applying (an upgrade, a changed file), so the speed-up is
+ * never lost quietly; drop the patch once a release carries the change.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import express from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import { describe, expect, it, vi } from 'vitest';
+
+const require = createRequire(import.meta.url);
+const validatorDir = path.dirname(require.resolve('express-openapi-validator/package.json'));
+
+describe('the express-openapi-validator patch', () => {
+  it('is applied to the installed version', () => {
+    const source = readFileSync(path.join(validatorDir, 'dist', 'middlewares', 'openapi.metadata.js'), 'utf8');
+    expect(source).toContain('cdimascio/express-openapi-validator#1217');
+    expect(source).toContain('matcherOf(expressRoute, pathOpts)');
+  });
+
+  it('compiles each route matcher once, however many requests', async () => {
+    const pathToRegexp = require(require.resolve('path-to-regexp', { paths: [validatorDir] })) as { pathToRegexp: (...args: unknown[]) => unknown };
+    const spy = vi.spyOn(pathToRegexp, 'pathToRegexp');
+    const spec = {
+      openapi: '3.1.0',
+      info: { title: 't', version: '1' },
+      paths: Object.fromEntries(
+        ['/a/{id}', '/b/{id}', '/c/{id}'].map((p) => [p, { get: { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'ok' } } } }]),
+      ),
+    };
+    const app = express();
+    app.use(OpenApiValidator.middleware({ apiSpec: spec as never, validateRequests: true, validateResponses: false }));
+    app.get('/c/:id', (_req, res) => void res.json({ ok: true }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      for (let i = 0; i < 20; i += 1) expect((await fetch(`http://127.0.0.1:${port}/c/${i}`)).status).toBe(200);
+      const lookups = spy.mock.calls.filter(([route]) => typeof route === 'string' && /^\/[abc]\/:id$/.test(route)).length;
+      // Compiled (the spy sees the validator's calls), at most once per spec route (3), not once
+      // per route per request (up to 60).
+      expect(lookups).toBeGreaterThan(0);
+      expect(lookups).toBeLessThanOrEqual(3);
+    } finally {
+      spy.mockRestore();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

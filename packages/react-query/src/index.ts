@@ -1,0 +1,184 @@
+// TanStack Query hooks of the connections operations, made with openapi-react-query over the
+// client's own openapi-fetch instance (`client.raw`): the same base URL, headers, request ids,
+// timeouts and transport as the rest of the client, and errors thrown as its `ApiError`.
+import { useQueryClient, type QueryClient, type UseMutationOptions, type UseMutationResult, type UseQueryOptions, type UseQueryResult } from '@tanstack/react-query';
+import type { Client } from 'openapi-fetch';
+import createQueryHooks, { type OpenapiQueryClient } from 'openapi-react-query';
+import {
+  isApiError,
+  throwApiErrors,
+  type AitronosClient,
+  type AitronosPaths,
+  type ApiError,
+  type ConnectionActiveState,
+  type ConnectionList,
+  type ErrorEnvelope,
+} from '@connector-credentials/client';
+
+/** `listConnections`: a tool's connections in an organization. */
+export const LIST_CONNECTIONS = '/v1/personal-connectors/connections/{tool_key}' as const;
+/** `setConnectionActive`: turns one connection on or off. */
+export const SET_CONNECTION_ACTIVE = '/v1/personal-connectors/connections/{credential_id}/active' as const;
+
+/** The spec's paths these hooks reach: the connection operations only, never an admin one. */
+export type ConnectionsPaths = Pick<AitronosPaths, typeof LIST_CONNECTIONS | typeof SET_CONNECTION_ACTIVE>;
+
+/** What every hook fails with: the client's error, with the envelope's code, trace id and details. */
+export type ConnectionsError = ApiError<ErrorEnvelope>;
+
+/** The request of `setConnectionActive`, as openapi-fetch takes it (what `mutate` takes). */
+export type SetConnectionActiveVariables = {
+  params: { path: { credential_id: string } };
+  body: { is_active: boolean };
+};
+
+/** The list's request, as openapi-fetch takes it: the third part of its query key. */
+export type ListConnectionsInit = {
+  params: { path: { tool_key: string }; query: { organization_id: string } };
+};
+
+const listInit = (toolKey: string, organizationId: string): ListConnectionsInit => ({
+  params: { path: { tool_key: toolKey }, query: { organization_id: organizationId } },
+});
+
+/**
+ * Query keys, as openapi-react-query makes them from the spec's operation: `[method, path, init]`.
+ * `all()` is the prefix of every connection list (any tool, any organization).
+ */
+export const connectionKeys = {
+  all: () => ['get', LIST_CONNECTIONS] as const,
+  list: (toolKey: string, organizationId: string) => ['get', LIST_CONNECTIONS, listInit(toolKey, organizationId)] as const,
+};
+
+export type ConnectionListKey = ReturnType<typeof connectionKeys.list>;
+
+/**
+ * How long an error answer asks to wait before another try, in ms: its `Retry-After` header,
+ * else the envelope's `details.retry_after_seconds`; undefined when it says nothing.
+ */
+export function retryAfterMs(error: unknown): number | undefined {
+  if (!isApiError(error)) return undefined;
+  if (error.retryAfterMs !== undefined) return error.retryAfterMs;
+  const seconds = error.details?.retry_after_seconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+/** How many times a 429 or 503 that says how long to wait is tried again. */
+export const ASKED_RETRIES = 3;
+
+/**
+ * TanStack Query's `retry` and `retryDelay` of every hook here: a 429 or 503 that says how long to
+ * wait is tried again after exactly that wait (up to `ASKED_RETRIES` times); every other error is
+ * shown at once. Create the client with `retry: { retries: 0 }` so the page, not the transport,
+ * does the waiting (and can show it).
+ */
+export const retryWhenAsked = {
+  retry: (failureCount: number, error: unknown): boolean =>
+    failureCount < ASKED_RETRIES && isApiError(error) && (error.status === 429 || error.status === 503) && retryAfterMs(error) !== undefined,
+  retryDelay: (_failureCount: number, error: unknown): number => retryAfterMs(error) ?? 1_000,
+};
+
+/** What `onMutate` keeps to roll the lists back: every cached list as it was. */
+export interface ToggleSnapshot {
+  previous: Array<[readonly unknown[], ConnectionList | undefined]>;
+}
+
+const withActive = (list: ConnectionList | undefined, id: string, isActive: boolean): ConnectionList | undefined =>
+  list && { ...list, connections: list.connections.map((c) => (c.id === id ? { ...c, is_active: isActive } : c)) };
+
+/**
+ * The cache side of `setConnectionActive`: the lists show the new state at once (optimistic),
+ * take the server's answer on success, go back to what they were on error, and are fetched
+ * again when the call settles either way.
+ */
+export function setConnectionActiveHandlers(queryClient: QueryClient) {
+  return {
+    async onMutate(variables: SetConnectionActiveVariables): Promise<ToggleSnapshot> {
+      await queryClient.cancelQueries({ queryKey: connectionKeys.all() });
+      const previous = queryClient.getQueriesData<ConnectionList>({ queryKey: connectionKeys.all() });
+      queryClient.setQueriesData<ConnectionList>({ queryKey: connectionKeys.all() }, (list) =>
+        withActive(list, variables.params.path.credential_id, variables.body.is_active),
+      );
+      return { previous };
+    },
+    onSuccess(data: ConnectionActiveState | undefined): void {
+      if (data) queryClient.setQueriesData<ConnectionList>({ queryKey: connectionKeys.all() }, (list) => withActive(list, data.id, data.is_active));
+    },
+    onError(_error: ConnectionsError, _variables: SetConnectionActiveVariables, snapshot: ToggleSnapshot | undefined): void {
+      for (const [key, data] of snapshot?.previous ?? []) queryClient.setQueryData(key, data);
+    },
+    onSettled(): Promise<void> {
+      return queryClient.invalidateQueries({ queryKey: connectionKeys.all() });
+    },
+  };
+}
+
+export type ListQueryOptions = Omit<UseQueryOptions<ConnectionList, ConnectionsError, ConnectionList, ConnectionListKey>, 'queryKey' | 'queryFn'>;
+export type ToggleMutationOptions = Omit<
+  UseMutationOptions<ConnectionActiveState, ConnectionsError, SetConnectionActiveVariables, ToggleSnapshot>,
+  'mutationKey' | 'mutationFn' | 'onMutate' | 'onSuccess' | 'onError' | 'onSettled'
+>;
+
+export interface ConnectionsHooks {
+  /** openapi-react-query's hooks over the connection paths, for anything the named hooks do not cover. */
+  readonly $api: OpenapiQueryClient<ConnectionsPaths>;
+  /** The client's openapi-fetch instance, limited to the connection paths, throwing `ApiError` for non-2xx answers. */
+  readonly fetchClient: Client<ConnectionsPaths>;
+  /** The list's query options (key, fetch, retry policy), for `queryClient.fetchQuery`, `prefetchQuery` or loaders. */
+  listOptions(toolKey: string, organizationId: string, options?: ListQueryOptions): UseQueryOptions<ConnectionList, ConnectionsError, ConnectionList, ConnectionListKey>;
+  /** `GET /v1/personal-connectors/connections/{tool_key}?organization_id=…`. */
+  useConnections(toolKey: string, organizationId: string, options?: ListQueryOptions): UseQueryResult<ConnectionList, ConnectionsError>;
+  /** `PATCH /v1/personal-connectors/connections/{credential_id}/active`, optimistic on every cached list. */
+  useSetConnectionActive(options?: ToggleMutationOptions): UseMutationResult<ConnectionActiveState, ConnectionsError, SetConnectionActiveVariables, ToggleSnapshot>;
+}
+
+const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const;
+type Call = (path: string, init?: { middleware?: unknown[] }) => Promise<unknown>;
+
+/** `raw`, limited to the connection paths, with `throwApiErrors` on each call: `raw` itself is left as it is. */
+function throwingClient(raw: Client<AitronosPaths>): Client<ConnectionsPaths> {
+  const client: Record<string, unknown> = { ...raw };
+  for (const method of METHODS) {
+    const call = (raw[method] as unknown as Call).bind(raw);
+    client[method] = (path: string, init: { middleware?: unknown[] } = {}) => call(path, { ...init, middleware: [...(init.middleware ?? []), throwApiErrors] });
+  }
+  return client as unknown as Client<ConnectionsPaths>;
+}
+
+/**
+ * The hooks of one Aitronos client. Create the client with `retry: { retries: 0 }` (see
+ * `retryWhenAsked`) and whatever headers your backend needs; in a browser, a base URL on your own
+ * origin whose backend adds the key: the key never belongs in a page.
+ */
+export function createConnectionsHooks(client: AitronosClient): ConnectionsHooks {
+  const fetchClient = throwingClient(client.raw);
+  const $api = createQueryHooks(fetchClient);
+
+  const listOptions = (toolKey: string, organizationId: string, options: ListQueryOptions = {}) =>
+    $api.queryOptions('get', LIST_CONNECTIONS, listInit(toolKey, organizationId), {
+      ...retryWhenAsked,
+      ...(options as object),
+    }) as unknown as UseQueryOptions<ConnectionList, ConnectionsError, ConnectionList, ConnectionListKey>;
+
+  return {
+    $api,
+    fetchClient,
+    listOptions,
+    useConnections: (toolKey, organizationId, options) =>
+      $api.useQuery('get', LIST_CONNECTIONS, listInit(toolKey, organizationId), {
+        ...retryWhenAsked,
+        ...(options as object),
+      }) as unknown as UseQueryResult<ConnectionList, ConnectionsError>,
+    useSetConnectionActive(options = {}) {
+      const queryClient = useQueryClient();
+      return $api.useMutation('patch', SET_CONNECTION_ACTIVE, {
+        ...retryWhenAsked,
+        ...(options as object),
+        ...setConnectionActiveHandlers(queryClient),
+      } as never) as unknown as UseMutationResult<ConnectionActiveState, ConnectionsError, SetConnectionActiveVariables, ToggleSnapshot>;
+    },
+  };
+}
+
+export { ApiError, isApiError } from '@connector-credentials/client';
+export type { ConnectionActiveState, ConnectionList, ConnectionSummary, ErrorEnvelope } from '@connector-credentials/client';
