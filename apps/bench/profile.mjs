@@ -5,7 +5,7 @@
 // high to trigger; `uncached` sends `Cache-Control: no-cache`, so every request reads the upstream.
 // PROFILE_SECONDS (10), PROFILE_CONNECTIONS (32), PROFILE_TOP (25); the profile is kept when
 // PROFILE_DIR is set.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -53,6 +53,7 @@ if (!process.env.PROFILE_DIR) rmSync(profileDir, { recursive: true, force: true 
 // Samples inside the load window, placed from the profile's end (the process's exit).
 const from = profile.endTime - (exited - loadStart) * 1000;
 const to = profile.endTime - (exited - loadEnd) * 1000;
+if (process.env.PROFILE_DIR) writeFileSync(path.join(profileDir, `${file}.window.json`), JSON.stringify({ from, to }));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
