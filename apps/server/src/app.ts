@@ -10,7 +10,7 @@ import { METRICS_ROLES, principalOf, requireRole, type KeyRing } from './auth.js
 import type { ComposioGateway, ReadinessResult } from './composio/index.js';
 import type { CredentialsReader } from './credentials-reader.js';
 import { AppError, errorRenderer } from './errors.js';
-import { requestLogger } from './logging.js';
+import { requestLogger, type FinishObserver } from './logging.js';
 import type { Metrics } from './metrics.js';
 import { listConnections, setConnectionActive } from './operations/connections.js';
 import { getAdminCredentials, getAdminCredentialsByConnection } from './operations/read-credentials.js';
@@ -65,20 +65,28 @@ const refuseBodies: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** Counts and times every answer by route (the route template, never the raw path), method and status. */
-function recordMetrics(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const started = performance.now();
-    res.on('finish', () => {
-      // The route template, never the raw path: the spec operation the request was matched to
-      // before its key was checked (so refusals count under it too), else an Express route
-      // outside the spec (`/docs`, `/metrics`), else `unmatched`.
-      const route = res.locals.operation?.route ?? (req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched');
+/**
+ * Counts and times every answer by route (the route template, never the raw path), method and
+ * status; told by the request logger's one `finish` listener. The metric children of each label
+ * set are made once.
+ */
+function metricsObserver(metrics: Metrics): FinishObserver {
+  const children = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
+  return (req, res, elapsedMs) => {
+    // The route template, never the raw path: the spec operation the request was matched to
+    // before its key was checked (so refusals count under it too), else an Express route
+    // outside the spec (`/docs`, `/metrics`), else `unmatched`. Methods are the ones Node's
+    // parser accepts and statuses are the server's own: the set of label sets is bounded.
+    const route = res.locals.operation?.route ?? (req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched');
+    const key = `${res.statusCode} ${req.method} ${route}`;
+    let child = children.get(key);
+    if (child === undefined) {
       const labels = { route, method: req.method, status: String(res.statusCode) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
-    });
-    next();
+      child = { count: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
+      children.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(elapsedMs / 1000);
   };
 }
 
@@ -143,8 +151,7 @@ export function createApp(deps: AppDependencies): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
 
-  app.use(requestLogger(deps.logger));
-  app.use(recordMetrics(deps.metrics));
+  app.use(requestLogger(deps.logger, metricsObserver(deps.metrics)));
   app.use(
     securityHeaders({
       contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
@@ -199,9 +206,10 @@ export function createApp(deps: AppDependencies): Express {
   });
   // Request bodies are JSON; another content type is left unparsed for the validator to refuse (415).
   const json = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
-  // The per-key limit for every caller let in above; JSON bodies for operations only.
-  app.use((req, res, next) => (res.locals.principal === undefined ? next() : perKey(req, res, next)));
-  app.use((req, res, next) => (res.locals.operation === undefined ? next() : json(req, res, next)));
+  // The per-key limit for every caller let in above; JSON bodies for operations only, when there
+  // is one (a chunked body was refused above, so a body announces its length).
+  const parseBody: RequestHandler = (req, res, next) => (res.locals.operation === undefined || req.headers['content-length'] === undefined ? next() : json(req, res, next));
+  app.use((req, res, next) => (res.locals.principal === undefined ? parseBody(req, res, next) : perKey(req, res, (error?: unknown) => (error === undefined ? parseBody(req, res, next) : next(error)))));
 
   app.use(
     OpenApiValidator.middleware({
