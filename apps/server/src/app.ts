@@ -51,6 +51,7 @@ interface Services {
   registry: Registry;
   reader: CredentialsReader;
   gateway: ComposioGateway;
+  serializeOnce: boolean;
 }
 /** The largest request body (JSON, registration and toggles); anything larger is refused before it is read. */
 export const MAX_BODY_BYTES = 1024;
@@ -222,7 +223,7 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
 
-  const services: Services = { registry: deps.registry, reader: deps.reader, gateway: deps.gateway };
+  const services: Services = { registry: deps.registry, reader: deps.reader, gateway: deps.gateway, serializeOnce: !deps.validateResponses };
   for (const operation of operations) {
     // Each handler is typed by its own operation; Express takes them all as plain handlers.
     const handler = HANDLERS[operation.operationId as keyof typeof HANDLERS](services) as unknown as RequestHandler;
