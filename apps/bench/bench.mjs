@@ -1,10 +1,13 @@
 // `npm run bench`: one run, in production settings, measuring side by side on loopback:
-//   - bare node:http and bare Express 5 answering the credentials JSON (Express is the reference
+//   - bare node:http and bare Express 5 answering the credentials JSON (Express is a reference
 //     of the cached rows);
+//   - Express 5 + express-openapi-validator alone on the bundled spec, answering the same JSON
+//     for the same GET by `tcred_` id: the floor of the warm path, the other reference;
 //   - a bare Express 5 proxy that fetches the account from the same upstream and answers it as
 //     JSON (the reference of the uncached rows);
 //   - the server warm and uncached, in process (PGlite registry, in-process cache), and the same
-//     two with Redis (shared sealed cache, cross-instance single-flight, Redis rate limits).
+//     two with Redis (shared sealed cache, Redis rate limits). The uncached rows send
+//     `Cache-Control: no-cache`: every request reads the upstream, none is coalesced.
 // Production settings: NODE_ENV=production, the default log level with access and audit lines
 // written to a log file, rate limits too high to trigger, request validation, auth, helmet and
 // metrics on. Every server row reads by credential id (`tcred_…`), so registry resolution is
@@ -32,6 +35,24 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? Math.max(1, Math.round(SECONDS / 2)));
 const ACCOUNT = 'ca_Xo9ADr3cBz1p';
+const BARE_EXPRESS = 'bare Express';
+const VALIDATOR_ALONE = 'Express + express-openapi-validator alone';
+const BARE_PROXY = 'bare Express proxy (one upstream fetch)';
+const WARM = 'server, warm';
+const UNCACHED = 'server, uncached (no-cache: one upstream read per request)';
+const WARM_REDIS = 'server, warm, Redis';
+const UNCACHED_REDIS = 'server, uncached, Redis (no-cache)';
+// Each ratio against its reference, both measured in this run (req/s at BENCH_CONNECTIONS).
+const RATIOS = [
+  { of: WARM, reference: VALIDATOR_ALONE, target: 0.85 },
+  { of: WARM, reference: BARE_EXPRESS, target: 0.45 },
+  { of: UNCACHED, reference: BARE_PROXY, target: 0.8 },
+  { of: WARM_REDIS, reference: WARM, target: 0.9 },
+  { of: UNCACHED_REDIS, reference: BARE_PROXY },
+  { of: VALIDATOR_ALONE, reference: BARE_EXPRESS },
+];
+// Latency the server adds at concurrency 1 (p50), in ms.
+const ADDED_TARGETS = { warm_over_bare_express_p50_ms: 0.15, uncached_over_upstream_p50_ms: 0.5 };
 
 // Core 0 for the servers, core 1 for this process (the load generator) and the upstream.
 const pinning = availableParallelism() >= 2 && process.platform === 'linux';
@@ -86,15 +107,22 @@ try {
   const body = await (await fetch(warm.url, { headers: warm.headers })).text();
   const bareHttp = track(await startTarget('./targets/bare-http.mjs', { BENCH_BODY: body }));
   const bareExpress = track(await startTarget('./targets/bare-express.mjs', { BENCH_BODY: body }));
+  const validatorAlone = track(await startTarget('./targets/express-validator.mjs', { BENCH_BODY: body }));
   const bareProxy = track(await startTarget('./targets/bare-express-proxy.mjs', { UPSTREAM_URL: `${upstream.url}/api/v3/connected_accounts/${ACCOUNT}` }));
+  // The uncached rows ask for a fresh read on every request: `Cache-Control: no-cache` skips the
+  // cache and the single-flight sharing, so each request makes its own upstream read, as the
+  // bare proxy does.
+  const noCache = (s) => ({ ...s, headers: { ...s.headers, 'Cache-Control': 'no-cache' } });
+  const validatorUrl = `${validatorAlone.url}${new URL(warm.url).pathname}`;
   rows = [
     { name: 'bare node:http', url: `${bareHttp.url}/x`, headers: {} },
-    { name: 'bare Express', url: `${bareExpress.url}/x`, headers: {} },
-    { name: 'bare Express proxy (one upstream fetch)', url: `${bareProxy.url}/x`, headers: {} },
-    { name: 'server, warm', reference: 'bare Express', target: 0.7, ...warm },
-    { name: 'server, uncached', reference: 'bare Express proxy (one upstream fetch)', target: 0.8, ...uncached },
-    { name: 'server, warm, Redis', reference: 'bare Express', target: 0.6, ...warmRedis },
-    { name: 'server, uncached, Redis', reference: 'bare Express proxy (one upstream fetch)', ...uncachedRedis },
+    { name: BARE_EXPRESS, url: `${bareExpress.url}/x`, headers: {} },
+    { name: VALIDATOR_ALONE, url: validatorUrl, headers: {} },
+    { name: BARE_PROXY, url: `${bareProxy.url}/x`, headers: {} },
+    { name: WARM, ...warm },
+    { name: UNCACHED, ...noCache(uncached) },
+    { name: WARM_REDIS, ...warmRedis },
+    { name: UNCACHED_REDIS, ...noCache(uncachedRedis) },
   ];
 } catch (error) {
   await stopAll();
@@ -176,17 +204,11 @@ try {
   for (let round = 0; round < ROUNDS; round += 1) upstreamP50s.push((await sequential(upstreamRow, LATENCY_SECONDS)).p50);
   const upstreamP50 = median(upstreamP50s);
 
-  const byName = new Map(rows.map((row, i) => [row.name, median(measured[i].rps)]));
   const results = rows.map((row, i) => {
     const m = measured[i];
-    const ratio = row.reference ? +(median(m.rps) / byName.get(row.reference)).toFixed(2) : undefined;
     return {
       name: row.name,
       requests_per_s: Math.round(median(m.rps)),
-      reference: row.reference,
-      ratio,
-      target: row.target,
-      met: row.target === undefined ? undefined : ratio >= row.target,
       p50_ms_c32: median(m.p50),
       p99_ms_c32: median(m.p99),
       p50_ms_c1: median(m.p50c1),
@@ -196,17 +218,22 @@ try {
       non_2xx: m.non2xx,
     };
   });
-  const warmRow = results.find((r) => r.name === 'server, warm');
-  const uncachedRow = results.find((r) => r.name === 'server, uncached');
-  const expressRow = results.find((r) => r.name === 'bare Express');
+  const row = (name) => results.find((r) => r.name === name);
+  const ratios = RATIOS.map(({ of, reference, target }) => {
+    const ratio = +(median(measured[rows.findIndex((r) => r.name === of)].rps) / median(measured[rows.findIndex((r) => r.name === reference)].rps)).toFixed(2);
+    return { of, reference, ratio, target, met: target === undefined ? undefined : ratio >= target };
+  });
+  const ms = (v) => +v.toFixed(3);
   const added = {
     upstream_p50_ms_c1: upstreamP50,
-    warm_over_bare_express_p50_ms: +(warmRow.p50_ms_c1 - expressRow.p50_ms_c1).toFixed(3),
-    uncached_over_upstream_p50_ms: +(uncachedRow.p50_ms_c1 - upstreamP50).toFixed(3),
+    warm_over_bare_express_p50_ms: ms(row(WARM).p50_ms_c1 - row(BARE_EXPRESS).p50_ms_c1),
+    warm_over_validator_alone_p50_ms: ms(row(WARM).p50_ms_c1 - row(VALIDATOR_ALONE).p50_ms_c1),
+    uncached_over_upstream_p50_ms: ms(row(UNCACHED).p50_ms_c1 - upstreamP50),
+    bare_proxy_over_upstream_p50_ms: ms(row(BARE_PROXY).p50_ms_c1 - upstreamP50),
   };
   const summary = {
     ...machine(),
-    settings: 'NODE_ENV=production, default log level (info) with access and audit lines to a log file, rate limits too high to trigger, request validation, auth, helmet and metrics on',
+    settings: 'NODE_ENV=production, default log level (info) with access and audit lines to a log file, rate limits too high to trigger, request validation, auth, helmet and metrics on; uncached rows send Cache-Control: no-cache (one upstream read per request, no coalescing)',
     pinned: pinning ? 'servers on core 0; load generator and upstream stand-in on core 1' : 'not pinned',
     connections: CONNECTIONS,
     seconds_per_round: SECONDS,
@@ -214,10 +241,16 @@ try {
     rounds: ROUNDS,
     warmup_s: WARMUP,
     rows: results,
+    ratios,
     added_latency: added,
-    targets: { warm: 0.7, uncached: 0.8, warm_redis: 0.6, added_p50_ms: 1 },
+    added_latency_targets_ms: ADDED_TARGETS,
   };
-  const fmt = (v) => (v === undefined ? '' : String(v));
+  const verdict = (value, target, better) => {
+    if (target === undefined) return '';
+    const met = better === 'higher' ? value >= target : value < target;
+    return `${better === 'higher' ? '≥' : '<'} ${target.toFixed(2)} ${met ? '(met)' : `(missed by ${Math.abs(value - target).toFixed(2)})`}`;
+  };
+  const addedLine = (label, value, target) => `- ${label}: ${value} ms${target === undefined ? '' : ` (target ${verdict(value, target, 'lower')} ms)`}`;
   const table = [
     `# Benchmark, ${summary.date}`,
     '',
@@ -225,16 +258,22 @@ try {
     `Settings: ${summary.settings}. Pinning: ${summary.pinned}.`,
     `autocannon on loopback: ${CONNECTIONS} connections for ${SECONDS} s and 1 connection for ${LATENCY_SECONDS} s per row and round, ${ROUNDS} interleaved rounds after a ${WARMUP} s warm-up; medians.`,
     '',
-    '| target | req/s (c32) | ratio | of | target | p50 ms c1 | p99 ms c1 | p50 ms c32 | p99 ms c32 | generator CPU | errors | non-2xx |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...results.map(
-      (r) =>
-        `| ${r.name} | ${r.requests_per_s} | ${fmt(r.ratio?.toFixed(2))} | ${fmt(r.reference)} | ${r.target === undefined ? '' : `≥ ${r.target.toFixed(2)} ${r.met ? '(met)' : `(missed by ${(r.target - r.ratio).toFixed(2)})`}`} | ${r.p50_ms_c1} | ${r.p99_ms_c1} | ${r.p50_ms_c32} | ${r.p99_ms_c32} | ${r.load_generator_cpu} | ${r.errors} | ${r.non_2xx} |`,
-    ),
+    `| target | req/s (c${CONNECTIONS}) | p50 ms c1 | p99 ms c1 | p50 ms c${CONNECTIONS} | p99 ms c${CONNECTIONS} | generator CPU | errors | non-2xx |`,
+    '|---|---|---|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.name} | ${r.requests_per_s} | ${r.p50_ms_c1} | ${r.p99_ms_c1} | ${r.p50_ms_c32} | ${r.p99_ms_c32} | ${r.load_generator_cpu} | ${r.errors} | ${r.non_2xx} |`),
     '',
-    `Latency added at concurrency 1 (p50, requests one after another on one connection, measured to the microsecond): the warm server over bare Express ${added.warm_over_bare_express_p50_ms} ms (target < 1 ms: ${added.warm_over_bare_express_p50_ms < 1 ? 'met' : 'not met'}); the uncached server, registry resolution included, over the upstream's own ${upstreamP50} ms: ${added.uncached_over_upstream_p50_ms} ms (target < 1 ms: ${added.uncached_over_upstream_p50_ms < 1 ? 'met' : 'not met'}). At 32 connections autocannon reports whole milliseconds.`,
+    'Ratios of throughput, each against its reference measured in this run:',
     '',
-    '"generator CPU" is the load generator\'s share of its core during the row (1.00 = saturated: the row then measures the generator, not the server).',
+    ...ratios.map((r) => `- ${r.of} ÷ ${r.reference}: **${r.ratio.toFixed(2)}**${r.target === undefined ? '' : ` (target ${verdict(r.ratio, r.target, 'higher')})`}`),
+    '',
+    `Latency added at concurrency 1 (p50, requests one after another on one kept-alive connection, measured to the microsecond; the upstream's own p50 is ${upstreamP50} ms):`,
+    '',
+    addedLine('the warm server over bare Express', added.warm_over_bare_express_p50_ms, ADDED_TARGETS.warm_over_bare_express_p50_ms),
+    addedLine('the warm server over Express + express-openapi-validator alone', added.warm_over_validator_alone_p50_ms),
+    addedLine('the uncached server, registry resolution included, over the upstream', added.uncached_over_upstream_p50_ms, ADDED_TARGETS.uncached_over_upstream_p50_ms),
+    addedLine('the bare proxy over the upstream', added.bare_proxy_over_upstream_p50_ms),
+    '',
+    `At ${CONNECTIONS} connections autocannon reports whole milliseconds. "generator CPU" is the load generator's share of its core during the row (1.00 = saturated: the row then measures the generator, not the server).`,
     '',
   ].join('\n');
   const dir = process.env.BENCH_RESULTS_DIR ? pathToFileURL(`${process.env.BENCH_RESULTS_DIR}/`) : new URL('./results/', import.meta.url);

@@ -10,7 +10,7 @@ import { METRICS_ROLES, principalOf, requireRole, type KeyRing } from './auth.js
 import type { ComposioGateway, ReadinessResult } from './composio/index.js';
 import type { CredentialsReader } from './credentials-reader.js';
 import { AppError, errorRenderer } from './errors.js';
-import { requestLogger } from './logging.js';
+import { requestLogger, type FinishObserver } from './logging.js';
 import type { Metrics } from './metrics.js';
 import { listConnections, setConnectionActive } from './operations/connections.js';
 import { getAdminCredentials, getAdminCredentialsByConnection } from './operations/read-credentials.js';
@@ -51,6 +51,7 @@ interface Services {
   registry: Registry;
   reader: CredentialsReader;
   gateway: ComposioGateway;
+  serializeOnce: boolean;
 }
 /** The largest request body (JSON, registration and toggles); anything larger is refused before it is read. */
 export const MAX_BODY_BYTES = 1024;
@@ -65,20 +66,28 @@ const refuseBodies: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** Counts and times every answer by route (the route template, never the raw path), method and status. */
-function recordMetrics(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const started = performance.now();
-    res.on('finish', () => {
-      // The route template, never the raw path: the spec operation the request was matched to
-      // before its key was checked (so refusals count under it too), else an Express route
-      // outside the spec (`/docs`, `/metrics`), else `unmatched`.
-      const route = res.locals.operation?.route ?? (req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched');
+/**
+ * Counts and times every answer by route (the route template, never the raw path), method and
+ * status; told by the request logger's one `finish` listener. The metric children of each label
+ * set are made once.
+ */
+function metricsObserver(metrics: Metrics): FinishObserver {
+  const children = new Map<string, { count: { inc(): void }; duration: { observe(value: number): void } }>();
+  return (req, res, elapsedMs) => {
+    // The route template, never the raw path: the spec operation the request was matched to
+    // before its key was checked (so refusals count under it too), else an Express route
+    // outside the spec (`/docs`, `/metrics`), else `unmatched`. Methods are the ones Node's
+    // parser accepts and statuses are the server's own: the set of label sets is bounded.
+    const route = res.locals.operation?.route ?? (req.route ? `${req.baseUrl}${req.route.path as string}` : 'unmatched');
+    const key = `${res.statusCode} ${req.method} ${route}`;
+    let child = children.get(key);
+    if (child === undefined) {
       const labels = { route, method: req.method, status: String(res.statusCode) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
-    });
-    next();
+      child = { count: metrics.httpRequests.labels(labels), duration: metrics.httpDuration.labels(labels) };
+      children.set(key, child);
+    }
+    child.count.inc();
+    child.duration.observe(elapsedMs / 1000);
   };
 }
 
@@ -146,15 +155,14 @@ export function createApp(deps: AppDependencies): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
 
-  app.use(requestLogger(deps.logger));
-  app.use(recordMetrics(deps.metrics));
-  app.use(
-    securityHeaders({
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
-      crossOriginResourcePolicy: { policy: 'same-origin' },
-    }),
-  );
-  app.use(refuseBodies);
+  // What every request goes through first, as one layer of the router (each layer costs a pass
+  // of its loop): its log line and metrics, the security headers, the refusal of large bodies.
+  const logRequest = requestLogger(deps.logger, metricsObserver(deps.metrics));
+  const setSecurityHeaders = securityHeaders({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  app.use((req, res, next) => logRequest(req, res, () => setSecurityHeaders(req, res, () => refuseBodies(req, res, next))));
 
   app.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -177,12 +185,35 @@ export function createApp(deps: AppDependencies): Express {
 
   // Every other route counts against the caller's address, keys or not. An operation's route is
   // matched first (its refusals, 429 included, count under it), then its key is checked as its
-  // spec declares: an unauthenticated caller learns nothing about what is valid.
+  // spec declares: an unauthenticated caller learns nothing about what is valid. Then the per-key
+  // limit, the JSON body (when there is one; a chunked body was refused above, so a body
+  // announces its length), validation and the handler, all on the operation's one route: a
+  // request is matched to its route once.
   const perAddress = limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore);
+  const perKey = limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore, {
+    keyGenerator: (_req, res) => `key:${principalOf(res).name}`,
+  });
+  // Request bodies are JSON; another content type is left unparsed for the validator to refuse (415).
+  const json = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
+  const parseBody: RequestHandler = (req, res, next) => (req.headers['content-length'] === undefined ? next() : json(req, res, next));
+  const validator = OpenApiValidator.middleware({
+    apiSpec: spec as never,
+    validateRequests: { allowUnknownQueryParameters: false },
+    validateResponses: deps.validateResponses ? { removeAdditional: false } : false,
+    // The spec's security is enforced above, from the same declarations, before anything is validated.
+    validateSecurity: false,
+    ignoreUndocumented: false,
+  });
+  const services: Services = { registry: deps.registry, reader: deps.reader, gateway: deps.gateway, serializeOnce: !deps.validateResponses };
   for (const operation of operations) {
-    app[operation.method](operation.route, matchOperation(operation), perAddress, authorizeOperation(deps.keyRing, operation));
+    // Each handler is typed by its own operation; Express takes them all as plain handlers.
+    const handler = HANDLERS[operation.operationId as keyof typeof HANDLERS](services) as unknown as RequestHandler;
+    app[operation.method](operation.route, matchOperation(operation), perAddress, authorizeOperation(deps.keyRing, operation), perKey, parseBody, ...validator, handler);
   }
-  app.use((req, res, next) => (res.locals.operation === undefined ? perAddress(req, res, next) : next()));
+
+  // What is no operation: the per-address limit, then the public files, else a key, the per-key
+  // limit and the validator's 404 or 405.
+  app.use(perAddress);
 
   // The contract itself, public: rendered reference docs and the bundled spec. The file is sent
   // from its own directory as root: in a production tree it lives under node_modules/.pnpm, and
@@ -198,32 +229,8 @@ export function createApp(deps: AppDependencies): Express {
 
   // Paths under the API that are no operation need a key too (then 404 or 405).
   app.use(API_PATH, authorizeUnknownPath(deps.keyRing, operations));
-  const perKey = limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore, {
-    keyGenerator: (_req, res) => `key:${principalOf(res).name}`,
-  });
-  // Request bodies are JSON; another content type is left unparsed for the validator to refuse (415).
-  const json = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
-  // The per-key limit for every caller let in above; JSON bodies for operations only.
   app.use((req, res, next) => (res.locals.principal === undefined ? next() : perKey(req, res, next)));
-  app.use((req, res, next) => (res.locals.operation === undefined ? next() : json(req, res, next)));
-
-  app.use(
-    OpenApiValidator.middleware({
-      apiSpec: spec as never,
-      validateRequests: { allowUnknownQueryParameters: false },
-      validateResponses: deps.validateResponses ? { removeAdditional: false } : false,
-      // The spec's security is enforced above, from the same declarations, before anything is validated.
-      validateSecurity: false,
-      ignoreUndocumented: false,
-    }),
-  );
-
-  const services: Services = { registry: deps.registry, reader: deps.reader, gateway: deps.gateway };
-  for (const operation of operations) {
-    // Each handler is typed by its own operation; Express takes them all as plain handlers.
-    const handler = HANDLERS[operation.operationId as keyof typeof HANDLERS](services) as unknown as RequestHandler;
-    app[operation.method](operation.route, handler);
-  }
+  app.use(validator);
 
   app.use((_req, _res, next) => next(new AppError('ROUTE_NOT_FOUND')));
   app.use(errorRenderer(deps.logger));

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { AppError } from './errors.js';
 
@@ -108,21 +108,31 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : newRequestId();
 }
 
-/** Sets the request id (echoed in `X-Request-Id`) and writes the request's one line when it ends. */
-export function requestLogger(logger: Logger): RequestHandler {
+/** Told of every request that finished (not aborted), with its time in ms: metrics, from the same timer. */
+export type FinishObserver = (req: Request, res: Response, elapsedMs: number) => void;
+
+/**
+ * Sets the request id (echoed in `X-Request-Id`) and writes the request's one line when it ends;
+ * `observe` is told of each finished request from the same listener and timer.
+ */
+export function requestLogger(logger: Logger, observe?: FinishObserver): RequestHandler {
   return (req, res, next) => {
     const id = requestIdOf(req);
     req.id = id;
     res.setHeader('X-Request-Id', id);
     const started = performance.now();
     const done = (aborted: boolean) => {
+      const elapsed = performance.now() - started;
+      if (!aborted) observe?.(req, res, elapsed);
       const { audit, failure } = res.locals;
       const status = res.statusCode;
+      const url = req.originalUrl;
+      const query = url.indexOf('?');
       const line = {
         trace_id: id,
-        req: { method: req.method, path: (req.originalUrl.split('?')[0] ?? '').slice(0, 512) },
+        req: { method: req.method, path: (query < 0 ? url : url.slice(0, query)).slice(0, 512) },
         res: { statusCode: status },
-        responseTime: Math.round(performance.now() - started),
+        responseTime: Math.round(elapsed),
         ...(failure !== undefined && { code: failure }),
         ...(audit && { audit: true, ...audit, outcome: aborted ? 'abandoned' : (audit.outcome ?? failure ?? 'success') }),
       };

@@ -21,11 +21,16 @@ export function cappedFetch(limit: number, baseFetch: (request: Request) => Prom
         status: response.status,
         requestId: request.headers.get(REQUEST_ID_HEADER) ?? undefined,
       });
-    if (Number(response.headers.get('Content-Length') ?? Number.NaN) > limit) {
+    const announced = Number(response.headers.get('Content-Length') ?? Number.NaN);
+    if (announced > limit) {
       await response.body?.cancel().catch(() => undefined);
       throw tooLarge();
     }
     if (response.body === null || [204, 205, 304].includes(response.status)) return response;
+    // An announced length within the limit bounds an unencoded body (the HTTP parser reads no
+    // more than it): no need to count it. A compressed one is decoded by fetch, so it is counted.
+    const encoding = response.headers.get('Content-Encoding');
+    if (announced >= 0 && (encoding === null || encoding === 'identity')) return response;
     const chunks: Uint8Array[] = [];
     let size = 0;
     const reader = response.body.getReader();

@@ -110,8 +110,11 @@ export function createComposio(settings: ComposioSettings, metrics?: Metrics): C
 
   // One deadline for the whole read. Each attempt gets part of it, so that a retry after a
   // timed-out attempt still fits.
-  const deadline = timeout(timeoutMs, TimeoutStrategy.Aggressive);
-  const attemptTimeout = timeout(retries > 0 ? Math.ceil(timeoutMs / 2) : timeoutMs, TimeoutStrategy.Aggressive);
+  // A read that returned has nothing left to cancel (its body is read), so its signal is not
+  // aborted on return: that abort cost a DOMException and an abort event per read.
+  const timeoutOptions = { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false };
+  const deadline = timeout(timeoutMs, timeoutOptions);
+  const attemptTimeout = timeout(retries > 0 ? Math.ceil(timeoutMs / 2) : timeoutMs, timeoutOptions);
   const retryPolicy = retry(handleWhen(retryable), { maxAttempts: retries, backoff });
   const breaker = circuitBreaker(handleWhen(isOutage), {
     halfOpenAfter: settings.breaker.halfOpenAfterMs,

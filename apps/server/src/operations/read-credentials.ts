@@ -6,9 +6,10 @@
 import type { RequestHandler, Response } from 'express';
 import type { AitronosOperations, ConnectorCredentials } from '@connector-credentials/types';
 import type { CredentialsReader } from '../credentials-reader.js';
+import type { StoredCredentials } from '../shared/credential-store.js';
 import { principalOf } from '../auth.js';
 import { credentialNotFound } from '../errors.js';
-import type { Lookup, Registry } from '../registry/registry.js';
+import type { CredentialEntry, Lookup, Registry } from '../registry/registry.js';
 
 type ByCredential = AitronosOperations['getAdminCredentials'];
 type ByConnection = AitronosOperations['getAdminCredentialsByConnection'];
@@ -24,6 +25,37 @@ const NO_CACHE = /(?:^|,)\s*no-cache\s*(?:,|$)/i;
 export interface ReadDependencies {
   registry: Registry;
   reader: CredentialsReader;
+  /**
+   * Answer a body serialized once per cache entry and registry entry (production). Off when the
+   * validator checks responses: it checks what goes through `res.json`.
+   */
+  serializeOnce?: boolean;
+}
+
+/**
+ * The serialized body of each kept credentials object, with the registry entry it was made for.
+ * Both stores hand out the same object for as long as an entry is kept, and the registry the same
+ * entry object for as long as it is cached; a refreshed entry is a new object on either side, so
+ * a body is never answered for anything but what it was made from.
+ */
+const serialized = new WeakMap<StoredCredentials, { entry: CredentialEntry | undefined; json: string }>();
+
+function bodyOf(entry: CredentialEntry | undefined, credentials: StoredCredentials): ConnectorCredentials {
+  return {
+    credential_id: entry?.id ?? null,
+    ...credentials,
+    // A turned-off registry entry wins over the vendor's flag.
+    is_disabled: entry && !entry.is_active ? true : credentials.is_disabled,
+  };
+}
+
+/** `bodyOf`, serialized, made once per (credentials, entry) pair. */
+export function serializedBodyOf(entry: CredentialEntry | undefined, credentials: StoredCredentials): string {
+  const kept = serialized.get(credentials);
+  if (kept !== undefined && kept.entry === entry) return kept.json;
+  const json = JSON.stringify(bodyOf(entry, credentials));
+  serialized.set(credentials, { entry, json });
+  return json;
 }
 
 /** Reads `connectionId` for the lookup's entry (none: not registered) and answers. */
@@ -32,16 +64,16 @@ async function answer(deps: ReadDependencies, res: Response<Ok>, connectionId: s
   const result = await deps.reader.read(connectionId, { requestId: String(res.req.id), noCache });
   res.locals.audit.outcome = result.stale ? `stale:${result.stale}` : 'success';
   if (unverified) res.locals.audit.registry = 'unverified';
-  const body: ConnectorCredentials = {
-    credential_id: entry?.id ?? null,
-    ...result.credentials,
-    // A turned-off registry entry wins over the vendor's flag.
-    is_disabled: entry && !entry.is_active ? true : result.credentials.is_disabled,
-  };
   res.setHeader('Cache-Control', 'no-store');
   if (result.stale) res.setHeader(STALE_HEADER, result.stale);
   if (unverified) res.setHeader(REGISTRY_STALE_HEADER, 'DATABASE_UNAVAILABLE');
-  res.status(200).json(body);
+  if (deps.serializeOnce) {
+    // The same bytes as `res.json(bodyOf(…))`, serialized once.
+    res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
+    (res as unknown as Response<string>).send(serializedBodyOf(entry, result.credentials));
+  } else {
+    res.status(200).json(bodyOf(entry, result.credentials));
+  }
 }
 
 const noCacheOf = (header: string | string[] | undefined) => NO_CACHE.test(String(header ?? ''));
