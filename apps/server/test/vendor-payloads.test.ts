@@ -23,7 +23,7 @@ import path from 'node:path';
 import { startTestServer, type TestServer } from './helpers.js';
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 424242);
-const COUNT = sized('PROPERTY_COUNT', { suite: 120, full: 500 });
+const COUNT = sized('PROPERTY_COUNT', { suite: 40, full: 500 });
 const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
 const PATH = '/v1/personal-connectors/admin/credentials/by-connection/{connection_id}';
 
