@@ -179,7 +179,7 @@ try {
     if (response.status !== 200) throw new Error(`${row.name} answered ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   }
-  for (const row of rows) await measure(row, CONNECTIONS, WARMUP);
+  if (WARMUP > 0) for (const row of rows) await measure(row, CONNECTIONS, WARMUP);
 
   const measured = rows.map(() => ({ rps: [], p50: [], p99: [], p50c1: [], p99c1: [], cpu: [], errors: 0, non2xx: 0 }));
   for (let round = 0; round < ROUNDS; round += 1) {

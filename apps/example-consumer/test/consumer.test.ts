@@ -4,13 +4,13 @@
  * mock's accounts registered, a one-off admin key), and the registrations surviving a restart.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgliteDataDir } from '@connector-credentials/testkit';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -18,7 +18,8 @@ const local = path.join(path.dirname(require.resolve('@connector-credentials/ser
 const consumer = path.resolve(fileURLToPath(new URL('../dist/index.js', import.meta.url)));
 
 const CURL = /curl -s -H 'X-API-Key: (\S+)' (http:\/\/\S+?)\/v1\/personal-connectors\/admin\/credentials\/(tcred_[A-Za-z0-9_-]+)/;
-const dataDir = mkdtempSync(path.join(tmpdir(), 'npm-start-data-'));
+// An empty registry, as a first start leaves it (a copy: initdb runs once for all suites).
+const dataDir = (await pgliteDataDir()).dir;
 let server: ChildProcess;
 let baseUrl: string;
 let adminKey: string;

@@ -19,14 +19,13 @@
  * must also compile under `tsc --strict`.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, repoRoot } from '@connector-credentials/testkit';
+import { freePort, pgliteDataDir, repoRoot } from '@connector-credentials/testkit';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -80,7 +79,8 @@ function samplePattern(sample: string): RegExp {
 // ---------------------------------------------------------------------------------------------
 // What `npm start` and `npm run mock` start.
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'readme-data-'));
+// An empty registry, as a first start leaves it (a copy: initdb runs once for all suites).
+const dataDir = (await pgliteDataDir()).dir;
 const scratch = path.join(consumerDir, '.readme-run');
 let server: ChildProcess | undefined;
 let mock: ChildProcess | undefined;

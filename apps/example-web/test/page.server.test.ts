@@ -8,14 +8,13 @@
  * stays clean.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ConnectionList } from '@connector-credentials/client';
-import { freePort } from '@connector-credentials/testkit';
+import { freePort, pgliteDataDir } from '@connector-credentials/testkit';
 import { artifacts, launchChromium, startExampleWeb, startProcess, stopChild, watchErrors, type Browser, type RunningProcess } from './browser.ts';
 
 const key = `conn_${randomBytes(24).toString('base64url')}`;
@@ -35,7 +34,8 @@ async function listFromServer(): Promise<ConnectionList> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'example-web-registry-'));
+  // An empty registry, as a first start leaves it (a copy: initdb runs once for all suites).
+  dataDir = (await pgliteDataDir()).dir;
   const port = await freePort();
   const started = await startProcess(
     ['apps/server/dist/local.js'],

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ComposioClient } from '@connector-credentials/client';
 import type { Logger } from 'pino';
+import { readOperationAccess } from './access.js';
 import { createApp } from './app.js';
 import { createKeyRing } from './auth.js';
 import { createComposio, type ReadinessResult } from './composio/index.js';
@@ -13,6 +14,7 @@ import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
 import { openDatabase } from './registry/database.js';
 import { createRegistry, type Registry } from './registry/registry.js';
+import { loadSpec } from './specs.js';
 import { createMemoryStore, createRedisStore, type CredentialStore } from './shared/credential-store.js';
 import { createFallbackRateLimitStore } from './shared/rate-limit-store.js';
 
@@ -44,6 +46,9 @@ export interface RunningServer {
 const REDIS_PREFIX = 'cc:';
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  // A spec that does not say who may call each operation stops the start before anything is opened.
+  const spec = options.spec ?? loadSpec('aitronos');
+  readOperationAccess(spec);
   const logger = options.logger ?? createLogger(config.logLevel);
   for (const deprecation of config.deprecations) logger.warn(deprecation);
   const metrics = createMetrics();
@@ -113,7 +118,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
     ...(shared && { rateLimitStore: (name: string) => createFallbackRateLimitStore(shared.client, `${REDIS_PREFIX}ratelimit:${name}:`, fallback) }),
-    ...(options.spec && { spec: options.spec }),
+    spec,
   };
   let app: ReturnType<typeof createApp>;
   try {

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createAitronosClient, type AitronosClient, type ComposioClient } from '@connector-credentials/client';
+import { pgliteDataDir } from '@connector-credentials/testkit';
 import { sha256Hex } from '../src/auth.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
@@ -52,6 +53,9 @@ export async function startTestServer(options: {
   /** The registry's clock (tests move it through the window of unverified entries). */
   registryClock?: () => number;
 }): Promise<TestServer> {
+  // The registry in PGlite, new for every server: a copy of an empty cluster (see pgliteDataDir;
+  // suites that need PostgreSQL, or test initdb, say so).
+  const data = options.env?.DATA_DIR || options.env?.DATABASE_URL ? undefined : await pgliteDataDir();
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -68,8 +72,7 @@ export async function startTestServer(options: {
     BREAKER_THRESHOLD: '1000000',
     // They also change the stand-in's answer for one id from test to test: no cache (it has a suite too).
     CACHE_TTL_MS: '0',
-    // The registry in memory, new for every server (suites that need PostgreSQL say so).
-    DATA_DIR: 'memory://',
+    ...(data && { DATA_DIR: data.dir }),
     // Fault suites expect each failure to show; stale-if-error has tests of its own.
     STALE_IF_ERROR: 'false',
     ...options.env,
@@ -80,9 +83,20 @@ export async function startTestServer(options: {
     logger: createLogger('info', logs),
     ...(options.configureComposio ? { configureComposio: options.configureComposio } : {}),
     ...(options.registryClock ? { registryClock: options.registryClock } : {}),
+  }).catch((error: unknown) => {
+    data?.remove();
+    throw error;
   });
   const admin = createAitronosClient({ baseUrl: running.url, apiKey: KEYS.adminApi.key, retry: { retries: 0 } });
-  return { running, logs, admin, close: () => running.close() };
+  return {
+    running,
+    logs,
+    admin,
+    async close() {
+      await running.close();
+      data?.remove();
+    },
+  };
 }
 
 /**

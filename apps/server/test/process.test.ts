@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGate, freePort, startLoopbackServer, createSpecValidator, openapiBundlePath, type LoopbackServer } from '@connector-credentials/testkit';
+import { createGate, freePort, pgliteDataDir, startLoopbackServer, createSpecValidator, openapiBundlePath, type LoopbackServer, type PgliteDataDir } from '@connector-credentials/testkit';
 import { API_KEYS_JSON, KEYS } from './helpers.js';
 
 const main = path.resolve(fileURLToPath(new URL('../dist/main.js', import.meta.url)));
@@ -27,10 +27,14 @@ async function waitFor(check: () => boolean, ms = 60_000): Promise<void> {
 }
 
 let upstream: LoopbackServer;
+let data: PgliteDataDir;
 beforeAll(async () => {
-  upstream = await startLoopbackServer();
+  [upstream, data] = await Promise.all([startLoopbackServer(), pgliteDataDir()]);
 });
-afterAll(() => upstream.close());
+afterAll(async () => {
+  await upstream?.close();
+  data?.remove();
+});
 
 describe('the server process', () => {
   it('refuses to start in production without keys, saying why', async () => {
@@ -53,6 +57,7 @@ describe('the server process', () => {
       COMPOSIO_API_KEY: 'k',
       COMPOSIO_TIMEOUT_MS: '120000',
       API_KEYS: API_KEYS_JSON,
+      DATA_DIR: data.dir,
     });
     await waitFor(() => proc.output().includes('"msg":"listening"'));
     const url = `http://127.0.0.1:${port}/v1/personal-connectors/admin/credentials/by-connection/ca_Sg8kEy2Wq4Zt`;

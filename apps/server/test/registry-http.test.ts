@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 const backends: [string, () => Record<string, string>][] = [
-  ['PGlite', () => ({ DATA_DIR: 'memory://' })],
+  ['PGlite', () => ({})],
   ['PostgreSQL', () => ({ DATABASE_URL: postgres.url })],
 ];
 

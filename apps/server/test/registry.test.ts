@@ -7,16 +7,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startPostgres, type PostgresServer } from '@connector-credentials/testkit';
+import { pgliteDataDir, startPostgres, type PgliteDataDir, type PostgresServer } from '@connector-credentials/testkit';
 import { decodeChange, encodeChange, isDatabaseOutage, openDatabase, type RegistryDatabase } from '../src/registry/database.js';
 import { createRegistry, type NewCredential, type Registry } from '../src/registry/registry.js';
 
 let postgres: PostgresServer;
+/** An empty PGlite cluster (initdb itself has the data-directory and in-memory tests below). */
+let data: PgliteDataDir;
 beforeAll(async () => {
-  postgres = await startPostgres();
+  [postgres, data] = await Promise.all([startPostgres(), pgliteDataDir()]);
 });
 afterAll(async () => {
   await postgres?.stop();
+  data?.remove();
 });
 
 let serial = 0;
@@ -31,7 +34,7 @@ const connection = (overrides: Partial<NewCredential> = {}): NewCredential => ({
 });
 
 const backends: [string, () => Promise<RegistryDatabase>][] = [
-  ['PGlite', () => openDatabase({})],
+  ['PGlite', () => openDatabase({ dataDir: data.dir })],
   ['PostgreSQL', () => openDatabase({ url: postgres.url })],
 ];
 

@@ -3,7 +3,7 @@
  * openapi-fetch as its only dependency, compile under `tsc --strict`, run, and pass publint.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -73,6 +73,25 @@ afterAll(() => {
 });
 
 describe('the packed client', () => {
+  it('installs on a machine whose registry is trusted through NODE_EXTRA_CA_CERTS alone (npm configured with no CA of its own)', () => {
+    const bare = path.join(work, 'extra-ca-only');
+    mkdirSync(bare);
+    writeFileSync(path.join(bare, 'package.json'), JSON.stringify({ name: 'extra-ca-only', private: true, type: 'module' }));
+    const [globalrc, userrc] = [path.join(work, 'empty-global-npmrc'), path.join(work, 'empty-user-npmrc')];
+    for (const file of [globalrc, userrc]) writeFileSync(file, '');
+    const registry = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim();
+    // No npm setting survives but the registry's address: no npmrc, no cafile, no npm_config_* of
+    // the run. Proxy variables and NODE_EXTRA_CA_CERTS stay, as the suite inherited them.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_config_/i.test(name)));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarballPath], {
+      cwd: bare,
+      stdio: 'pipe',
+      env: { ...env, npm_config_globalconfig: globalrc, npm_config_userconfig: userrc, npm_config_registry: registry, npm_config_cache: path.join(work, 'npm-cache-extra-ca') },
+    });
+    const installed = JSON.parse(readFileSync(path.join(bare, 'node_modules/openapi-fetch/package.json'), 'utf8')) as { name: string };
+    expect(installed.name).toBe('openapi-fetch');
+  });
+
   it('brings openapi-fetch as its only dependency', () => {
     const installed = JSON.parse(readFileSync(path.join(consumer, 'node_modules/@connector-credentials/client/package.json'), 'utf8')) as {
       dependencies?: Record<string, string>;

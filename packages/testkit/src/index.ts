@@ -22,3 +22,4 @@ export { createGate, waitUntil, metricValue, type Gate } from './gate.ts';
 export { startPostgres, postgresBinDir, type PostgresServer } from './postgres.ts';
 export { startRedis, type RedisServer } from './redis.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+export { pgliteDataDir, type PgliteDataDir } from './pglite.ts';
