@@ -15,4 +15,6 @@ export default suiteConfig({
     'test/auth-constant-time.test.ts',
     'test/validator-patch.test.ts',
   ],
+  // They replace a module (vi.mock) the others load.
+  isolated: ['test/map-connected-account.test.ts', 'test/auth-constant-time.test.ts'],
 });
