@@ -1,5 +1,6 @@
 // A/B of two builds of the server (AB_A and AB_B: paths to their main.js, each inside
-// apps/server so that its imports resolve), warm or uncached (argv[2]), interleaved rounds: the
+// apps/server so that its imports resolve), warm or uncached (argv[2]; AB_REDIS=1 shares state
+// through a Redis started for the run, as the bench's Redis rows do), interleaved rounds: the
 // median req/s of each and the median of the B/A pair ratios. A development aid, not a result.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { freePort } from '@connector-credentials/testkit/ports';
+import { startRedis } from '@connector-credentials/testkit/redis';
 import { startComposioStandIn } from './common.mjs';
 
 const mode = process.argv[2] ?? 'warm';
@@ -18,12 +20,14 @@ try {
   execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
 } catch {}
 const upstream = await startComposioStandIn();
+const redis = process.env.AB_REDIS === '1' ? await startRedis() : undefined;
+const redisEnv = redis ? { REDIS_URL: redis.url, REDIS_ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {};
 async function start(main) {
   const key = `ab_${randomBytes(8).toString('hex')}`;
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ab-data-'));
   const child = spawn('/usr/bin/taskset', ['-c', '0', process.execPath, main], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, COMPOSIO_BASE_URL: upstream.url, COMPOSIO_API_KEY: 'k', CACHE_TTL_MS: mode === 'warm' ? '600000' : '0', API_KEYS: JSON.stringify([{ name: 'ab', header: 'X-API-Key', sha256: createHash('sha256').update(key).digest('hex'), roles: ['admin'] }]), RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_PER_ADDRESS: '1000000000' },
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, COMPOSIO_BASE_URL: upstream.url, COMPOSIO_API_KEY: 'k', CACHE_TTL_MS: mode === 'warm' ? '600000' : '0', API_KEYS: JSON.stringify([{ name: 'ab', header: 'X-API-Key', sha256: createHash('sha256').update(key).digest('hex'), roles: ['admin'] }]), RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_PER_ADDRESS: '1000000000', ...redisEnv },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   process.once('exit', () => child.kill('SIGKILL'));
@@ -52,4 +56,4 @@ for (let i = 0; i < ROUNDS; i += 1) {
 const med = (v) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
 console.log(`${mode}: A ${Math.round(med(ra))} req/s, B ${Math.round(med(rb))} req/s, B/A median of pairs ${med(ratios).toFixed(3)} (${ratios.map((r) => r.toFixed(2)).join(' ')})`);
 console.log(`${mode}: server CPU per request: A ${med(ua).toFixed(0)} µs, B ${med(ub).toFixed(0)} µs, B/A median of pairs ${med(uratios).toFixed(3)} (${uratios.map((r) => r.toFixed(2)).join(' ')})`);
-a.stop(); b.stop(); await upstream.close(); process.exit(0);
+a.stop(); b.stop(); await upstream.close(); await redis?.stop(); process.exit(0);

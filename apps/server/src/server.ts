@@ -14,7 +14,7 @@ import { createMetrics } from './metrics.js';
 import { openDatabase } from './registry/database.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { createMemoryStore, createRedisStore, type CredentialStore } from './shared/credential-store.js';
-import { createFallbackRateLimitStore } from './shared/rate-limit-store.js';
+import { createSharedRateLimits } from './shared/rate-limit-store.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -111,7 +111,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     validateResponses: config.validateResponses,
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
-    ...(shared && { rateLimitStore: (name: string) => createFallbackRateLimitStore(shared.client, `${REDIS_PREFIX}ratelimit:${name}:`, fallback) }),
+    ...(shared && { rateLimits: createSharedRateLimits(shared.client, `${REDIS_PREFIX}ratelimit:`, fallback) }),
     ...(options.spec && { spec: options.spec }),
   };
   let app: ReturnType<typeof createApp>;
