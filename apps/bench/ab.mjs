@@ -4,7 +4,7 @@
 // median req/s of each and the median of the B/A pair ratios. A development aid, not a result.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -16,6 +16,8 @@ import { startComposioStandIn } from './common.mjs';
 const mode = process.argv[2] ?? 'warm';
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 5);
 const SECONDS = Number(process.env.AB_SECONDS ?? 4);
+// AB_CONNECTIONS=1 measures requests one after another (latency-bound, no batching of writes).
+const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 32);
 try {
   execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
 } catch {}
@@ -26,10 +28,13 @@ async function start(main) {
   const key = `ab_${randomBytes(8).toString('hex')}`;
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ab-data-'));
+  // The log goes to a file, as in the bench.
+  const log = openSync(path.join(dataDir, 'server.log'), 'a');
   const child = spawn('/usr/bin/taskset', ['-c', '0', process.execPath, main], {
     env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, COMPOSIO_BASE_URL: upstream.url, COMPOSIO_API_KEY: 'k', CACHE_TTL_MS: mode === 'warm' ? '600000' : '0', API_KEYS: JSON.stringify([{ name: 'ab', header: 'X-API-Key', sha256: createHash('sha256').update(key).digest('hex'), roles: ['admin'] }]), RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_PER_ADDRESS: '1000000000', ...redisEnv },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', log, 'inherit'],
   });
+  closeSync(log);
   process.once('exit', () => child.kill('SIGKILL'));
   const url = `http://127.0.0.1:${port}`;
   for (;;) { try { if ((await fetch(`${url}/healthz`)).ok) break; } catch {} await new Promise((r) => setTimeout(r, 100)); }
@@ -43,7 +48,7 @@ const cpuOf = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].
 /** One run: its req/s, and the server's CPU µs per request (steadier than req/s on a busy machine). */
 const run = async (t, s) => {
   const before = cpuOf(t.pid);
-  const result = await autocannon({ url: t.url, headers: t.headers, connections: 32, duration: s });
+  const result = await autocannon({ url: t.url, headers: t.headers, connections: CONNECTIONS, duration: s });
   return { rps: result.requests.average, us: ((cpuOf(t.pid) - before) * 1000) / result.requests.total };
 };
 await run(a, 2); await run(b, 2);
