@@ -1,15 +1,18 @@
-// `node apps/bench/profile.mjs [warm|uncached]`: the server under load with `--cpu-prof`, and
+// `node apps/bench/profile.mjs [warm|uncached|warm-redis|uncached-redis]`: the server under load with `--cpu-prof`, and
 // where its CPU time went during the load window only (start-up excluded): self and inclusive
 // shares by package (or server module) and the functions with the most self time. Production
 // settings, as in bench.mjs: NODE_ENV=production, default log level to a log file, rate limits too
-// high to trigger; `uncached` sends `Cache-Control: no-cache`, so every request reads the upstream.
+// high to trigger; `uncached` sends `Cache-Control: no-cache`, so every request reads the upstream;
+// the `-redis` modes share state through a Redis started for the run (rate limits, sealed cache).
 // PROFILE_SECONDS (10), PROFILE_CONNECTIONS (32), PROFILE_TOP (25); the profile is kept when
 // PROFILE_DIR is set.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
+import { startRedis } from '@connector-credentials/testkit/redis';
 import { startComposioStandIn, startServerProcess } from './common.mjs';
 
 const mode = process.argv[2] ?? 'warm';
@@ -28,15 +31,20 @@ if (pinning) {
 const profileDir = process.env.PROFILE_DIR ?? mkdtempSync(path.join(tmpdir(), 'bench-profile-'));
 const logDir = mkdtempSync(path.join(tmpdir(), 'bench-profile-logs-'));
 const upstream = await startComposioStandIn();
+const redis = mode.endsWith('-redis') ? await startRedis() : undefined;
 const server = await startServerProcess({
   composioUrl: upstream.url,
-  env: { CACHE_TTL_MS: mode === 'warm' ? '600000' : '0', NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` },
+  env: {
+    CACHE_TTL_MS: mode.startsWith('warm') ? '600000' : '0',
+    ...(redis && { REDIS_URL: redis.url, REDIS_ENCRYPTION_KEY: randomBytes(32).toString('base64') }),
+    NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}`,
+  },
   logFile: path.join(logDir, 'server.log'),
   cpus: pinning ? '0' : undefined,
 });
 const id = await server.register('ca_Xo9ADr3cBz1p');
 const url = `${server.url}/v1/personal-connectors/admin/credentials/${id}`;
-const headers = { 'X-API-Key': server.key, ...(mode === 'uncached' && { 'Cache-Control': 'no-cache' }) };
+const headers = { 'X-API-Key': server.key, ...(mode.startsWith('uncached') && { 'Cache-Control': 'no-cache' }) };
 await autocannon({ url, headers, connections: CONNECTIONS, duration: 3 }); // warm-up, JIT
 const loadStart = performance.now();
 const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: SECONDS });
@@ -44,6 +52,7 @@ const loadEnd = performance.now();
 await server.stop();
 const exited = performance.now();
 await upstream.close();
+await redis?.stop();
 rmSync(logDir, { recursive: true, force: true });
 
 const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));

@@ -5,8 +5,8 @@ import { rateLimit, type Options as RateLimitOptions, type Store } from 'express
 import helmet from 'helmet';
 import type { AitronosOperations } from '@connector-credentials/types';
 import type { Logger } from 'pino';
-import { authorizeOperation, authorizeUnknownPath, matchOperation, readOperationAccess } from './access.js';
-import { METRICS_ROLES, principalOf, requireRole, type KeyRing } from './auth.js';
+import { authorizeOperation, authorizeUnknownPath, matchOperation, meets, readOperationAccess } from './access.js';
+import { authenticationOf, METRICS_ROLES, principalOf, requireRole, type KeyRing, type Principal } from './auth.js';
 import type { ComposioGateway, ReadinessResult } from './composio/index.js';
 import type { CredentialsReader } from './credentials-reader.js';
 import { AppError, errorRenderer } from './errors.js';
@@ -17,6 +17,7 @@ import { getAdminCredentials, getAdminCredentialsByConnection } from './operatio
 import { deleteCredential, registerCredential } from './operations/registry-admin.js';
 import { API_PATH } from './paths.js';
 import type { Registry } from './registry/registry.js';
+import type { SharedRateLimits } from './shared/rate-limit-store.js';
 import { bundledSpecPath, docsPath, loadSpec } from './specs.js';
 
 export interface AppDependencies {
@@ -27,7 +28,7 @@ export interface AppDependencies {
   gateway: ComposioGateway;
   readiness: () => Promise<ReadinessResult>;
   /** Where rate-limit counters live (shared through Redis); in process when absent. */
-  rateLimitStore?: (name: string) => Store;
+  rateLimits?: SharedRateLimits;
   metrics: Metrics;
   /** Validate every response against the spec (development and tests); a failure is a 500. */
   validateResponses: boolean;
@@ -91,7 +92,10 @@ function metricsObserver(metrics: Metrics): FinishObserver {
   };
 }
 
-function limiter(name: string, limit: number, windowMs: number, metrics: Metrics, store: AppDependencies['rateLimitStore'], extra: Partial<RateLimitOptions> = {}): RequestHandler {
+/** The per-key limit's counter of a caller. */
+const perKeyCounter = (principal: Principal) => `key:${principal.name}`;
+
+function limiter(name: string, limit: number, windowMs: number, metrics: Metrics, store: Store | undefined, extra: Partial<RateLimitOptions> = {}): RequestHandler {
   return rateLimit({
     windowMs,
     limit,
@@ -101,7 +105,7 @@ function limiter(name: string, limit: number, windowMs: number, metrics: Metrics
     // The library's configuration checks run on every request and log to the console; this
     // configuration is fixed and tested, and proxies are set with TRUST_PROXY.
     validate: false,
-    ...(store && { store: store(name) }),
+    ...(store && { store }),
     handler: (req, _res, next) => {
       metrics.rateLimited.inc({ limit: name });
       // express-rate-limit puts its RateLimitInfo on the request, untyped.
@@ -189,10 +193,23 @@ export function createApp(deps: AppDependencies): Express {
   // limit, the JSON body (when there is one; a chunked body was refused above, so a body
   // announces its length), validation and the handler, all on the operation's one route: a
   // request is matched to its route once.
-  const perAddress = limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore);
-  const perKey = limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, deps.rateLimitStore, {
-    keyGenerator: (_req, res) => `key:${principalOf(res).name}`,
+  const shared = deps.rateLimits;
+  const perAddress = limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics, shared?.perAddress);
+  const perKey = limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, shared?.perKey, {
+    keyGenerator: (_req, res) => perKeyCounter(principalOf(res)),
   });
+  /**
+   * An operation's per-address limit. With shared counters it also counts the per-key hit of a
+   * caller the key check will let in, in the same round trip (see shared/rate-limit-store.ts).
+   */
+  const perAddressOf = (operation: (typeof operations)[number]): RequestHandler =>
+    shared === undefined
+      ? perAddress
+      : (req, res, next) => {
+          const authentication = authenticationOf(deps.keyRing, req, res);
+          const counted = authentication.ok && meets(authentication.principal, operation.requirements) ? perKeyCounter(authentication.principal) : undefined;
+          shared.together(counted, () => void perAddress(req, res, next));
+        };
   // Request bodies are JSON; another content type is left unparsed for the validator to refuse (415).
   const json = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
   const parseBody: RequestHandler = (req, res, next) => (req.headers['content-length'] === undefined ? next() : json(req, res, next));
@@ -208,7 +225,7 @@ export function createApp(deps: AppDependencies): Express {
   for (const operation of operations) {
     // Each handler is typed by its own operation; Express takes them all as plain handlers.
     const handler = HANDLERS[operation.operationId as keyof typeof HANDLERS](services) as unknown as RequestHandler;
-    app[operation.method](operation.route, matchOperation(operation), perAddress, authorizeOperation(deps.keyRing, operation), perKey, parseBody, ...validator, handler);
+    app[operation.method](operation.route, matchOperation(operation), perAddressOf(operation), authorizeOperation(deps.keyRing, operation), perKey, parseBody, ...validator, handler);
   }
 
   // What is no operation: the per-address limit, then the public files, else a key, the per-key

@@ -1,6 +1,6 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from './errors.js';
 import type { ApiKeyEntry } from './config.js';
 
@@ -16,6 +16,8 @@ declare global {
     interface Locals {
       /** Who called, set once the key is authenticated. */
       principal?: Principal;
+      /** The request's authentication, made once (see `authenticationOf`). */
+      authentication?: Authentication;
     }
   }
 }
@@ -100,13 +102,21 @@ export function createKeyRing(entries: readonly ApiKeyEntry[]): KeyRing {
 }
 
 /**
+ * The request's authentication, made once: the per-address limit may read it (to count the
+ * request's per-key hit in the same round trip) before the key check acts on it.
+ */
+export function authenticationOf(authenticate: KeyRing, req: Request, res: Response): Authentication {
+  return (res.locals.authentication ??= authenticate(req.headers));
+}
+
+/**
  * Express middleware: a valid key whose principal `allows` accepts, else 401/403 through the error
  * renderer. `allows` is asked once per configured key, here: a request only looks its key up.
  */
 export function requirePrincipal(authenticate: KeyRing, allows: (principal: Principal) => boolean, requiredRole: string): RequestHandler {
   const allowed: ReadonlySet<Principal> = new Set(authenticate.principals.filter(allows));
   return (req, res, next) => {
-    const result = authenticate(req.headers);
+    const result = authenticationOf(authenticate, req, res);
     if (!result.ok) return next(result.error);
     res.locals.principal = result.principal;
     if (!allowed.has(result.principal)) {

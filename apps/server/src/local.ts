@@ -63,14 +63,10 @@ async function main(): Promise<void> {
     beforeExit: async () => mock?.stop(),
     start: mock
       ? {
-          configureComposio: (client) =>
-            client.use({
-              onRequest({ request }) {
-                const name = exampleById.get(decodeURIComponent(new URL(request.url).pathname.split('/').pop() ?? ''));
-                if (name) request.headers.set('Prefer', `example=${name}`);
-                return request;
-              },
-            }),
+          onComposioRequest: (path, headers) => {
+            const name = exampleById.get(decodeURIComponent(path.split('/').pop() ?? ''));
+            if (name) headers.Prefer = `example=${name}`;
+          },
         }
       : {},
   });

@@ -1,12 +1,12 @@
 /** The composition root: configuration in, a listening server out. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ComposioClient } from '@connector-credentials/client';
 import type { Logger } from 'pino';
 import { readOperationAccess } from './access.js';
 import { createApp } from './app.js';
 import { createKeyRing } from './auth.js';
 import { createComposio, type ReadinessResult } from './composio/index.js';
+import type { ComposioRequestHook } from './composio/http.js';
 import { createCredentialsReader } from './credentials-reader.js';
 import type { Config } from './config.js';
 import { HARDENED_SERVER_OPTIONS, hardenHttpServer } from './http-hardening.js';
@@ -16,15 +16,15 @@ import { openDatabase } from './registry/database.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { loadSpec } from './specs.js';
 import { createMemoryStore, createRedisStore, type CredentialStore } from './shared/credential-store.js';
-import { createFallbackRateLimitStore } from './shared/rate-limit-store.js';
+import { createSharedRateLimits } from './shared/rate-limit-store.js';
 
 export interface StartOptions {
   logger?: Logger;
   /**
-   * Called once with the Composio client before the server starts. Contract tests use it to add
-   * a request hook that picks a Prism example; the production entry point does not pass one.
+   * Sees each request to Composio before it is sent, and may add headers. Contract tests use it
+   * to pick a Prism example; the production entry point does not pass one.
    */
-  configureComposio?: (client: ComposioClient) => void;
+  onComposioRequest?: ComposioRequestHook;
   /** The registry's clock, in ms (tests move it through the window of unverified entries); `Date.now` otherwise. */
   registryClock?: () => number;
   /** The Aitronos spec to serve instead of the bundled one (tests give altered copies). */
@@ -52,8 +52,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? createLogger(config.logLevel);
   for (const deprecation of config.deprecations) logger.warn(deprecation);
   const metrics = createMetrics();
-  const composio = createComposio(config, metrics);
-  options.configureComposio?.(composio.client);
+  const composio = createComposio(config, metrics, options.onComposioRequest);
 
   const fallback = (operation: string) => metrics.sharedStateFallbacks.inc({ operation });
   const redis = config.redis;
@@ -117,7 +116,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     validateResponses: config.validateResponses,
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
-    ...(shared && { rateLimitStore: (name: string) => createFallbackRateLimitStore(shared.client, `${REDIS_PREFIX}ratelimit:${name}:`, fallback) }),
+    ...(shared && { rateLimits: createSharedRateLimits(shared.client, `${REDIS_PREFIX}ratelimit:`, fallback) }),
     spec,
   };
   let app: ReturnType<typeof createApp>;
@@ -125,7 +124,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     app = createApp(dependencies);
   } catch (error) {
     // A spec that does not say who may call an operation: nothing is left open behind the error.
-    await Promise.allSettled([registry.close(), store.close()]);
+    await Promise.allSettled([registry.close(), store.close(), composio.close()]);
     throw error;
   }
 
@@ -153,7 +152,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        void Promise.allSettled([registry.close(), store.close()]).then(() => resolve());
+        void Promise.allSettled([registry.close(), store.close(), composio.close()]).then(() => resolve());
       });
       server.closeIdleConnections();
     }));

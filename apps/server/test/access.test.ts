@@ -14,7 +14,7 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
     composioBaseUrl: inject('composioMockUrl'),
-    configureComposio: preferFromCredentialId,
+    onComposioRequest: preferFromCredentialId,
     env: { RATE_LIMIT_PER_KEY: '5', RATE_LIMIT_PER_ADDRESS: '40', RATE_LIMIT_WINDOW_MS: '60000' },
   });
 });

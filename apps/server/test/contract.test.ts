@@ -23,7 +23,7 @@ const expected = new Map(
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ composioBaseUrl: inject('composioMockUrl'), configureComposio: preferFromCredentialId });
+  server = await startTestServer({ composioBaseUrl: inject('composioMockUrl'), onComposioRequest: preferFromCredentialId });
 });
 afterAll(() => server.close());
 

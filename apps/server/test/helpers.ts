@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
-import { createAitronosClient, type AitronosClient, type ComposioClient } from '@connector-credentials/client';
+import { createAitronosClient, type AitronosClient } from '@connector-credentials/client';
 import { pgliteDataDir } from '@connector-credentials/testkit';
 import { sha256Hex } from '../src/auth.js';
+import type { ComposioRequestHook } from '../src/composio/http.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
 import { startServer, type RunningServer } from '../src/server.js';
@@ -49,7 +50,7 @@ export interface TestServer {
 export async function startTestServer(options: {
   composioBaseUrl: string;
   env?: Record<string, string>;
-  configureComposio?: (client: ComposioClient) => void;
+  onComposioRequest?: ComposioRequestHook;
   /** The registry's clock (tests move it through the window of unverified entries). */
   registryClock?: () => number;
 }): Promise<TestServer> {
@@ -81,7 +82,7 @@ export async function startTestServer(options: {
   const running = await startServer(config, {
     // The production logger, redaction included, writing to memory.
     logger: createLogger('info', logs),
-    ...(options.configureComposio ? { configureComposio: options.configureComposio } : {}),
+    ...(options.onComposioRequest ? { onComposioRequest: options.onComposioRequest } : {}),
     ...(options.registryClock ? { registryClock: options.registryClock } : {}),
   }).catch((error: unknown) => {
     data?.remove();
@@ -100,18 +101,13 @@ export async function startTestServer(options: {
 }
 
 /**
- * The contract tests' request hook on the server's Composio client: a credential id
+ * The contract tests' hook on the server's requests to Composio: a credential id
  * `scenario--NAME` makes Prism answer with its example NAME; `status--CODE` with its CODE response.
  */
-export function preferFromCredentialId(client: ComposioClient): void {
-  client.use({
-    onRequest({ request }) {
-      const id = decodeURIComponent(new URL(request.url).pathname.split('/').pop() ?? '');
-      const scenario = /^scenario--(\w+)$/.exec(id)?.[1];
-      const status = /^status--(\d{3})$/.exec(id)?.[1];
-      if (scenario) request.headers.set('Prefer', `example=${scenario}`);
-      if (status) request.headers.set('Prefer', `code=${status}`);
-      return request;
-    },
-  });
-}
+export const preferFromCredentialId: ComposioRequestHook = (path, headers) => {
+  const id = decodeURIComponent(path.split('/').pop() ?? '');
+  const scenario = /^scenario--(\w+)$/.exec(id)?.[1];
+  const status = /^status--(\d{3})$/.exec(id)?.[1];
+  if (scenario) headers.Prefer = `example=${scenario}`;
+  if (status) headers.Prefer = `code=${status}`;
+};

@@ -19,7 +19,7 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
     composioBaseUrl: inject('composioMockUrl'),
-    configureComposio: preferFromCredentialId,
+    onComposioRequest: preferFromCredentialId,
     // A deprecated setting name: the start logs a warning for it.
     env: { CACHE_MAX_ENTRIES: '1000' },
   });

@@ -228,6 +228,50 @@ describe('three instances sharing one Redis', () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(70);
   });
 
+  it('count both limits in one script run per request: refusals by key or role only per address, a request refused per address not per key', async () => {
+    const client = new Redis(redis.url);
+    try {
+      await client.flushall();
+      const [a, b] = await startInstances(2, { ...withRedis(), CACHE_TTL_MS: '600000', RATE_LIMIT_PER_KEY: '8', RATE_LIMIT_PER_ADDRESS: '14' });
+      // The account is read (and kept) first, so that no Composio read's lock script runs below;
+      // then the counters and the command statistics start from nothing.
+      expect((await byConnection(a!, 'ca_counted')).status).toBe(200);
+      await client.del(...(await client.keys('cc:ratelimit:*')));
+      await client.config('RESETSTAT');
+      const sequence: Array<[Instance, Record<string, string>]> = [
+        [a!, { 'X-API-Key': '' }], // no key: 401
+        [b!, { 'X-API-Key': 'not-a-key' }], // 401
+        [a!, { 'X-API-Key': '', 'X-Aitronos-Hub-Key': KEYS.readerHub.key }], // a key without the role: 403
+        [b!, { 'X-API-Key': '', 'X-Aitronos-Hub-Key': KEYS.readerHub.key }], // 403
+        ...Array.from({ length: 11 }, (_, i): [Instance, Record<string, string>] => [i % 2 ? b! : a!, {}]), // the admin key
+      ];
+      const answers: Array<{ status: number; limit: string | null }> = [];
+      for (const [instance, headers] of sequence) {
+        const response = await byConnection(instance, 'ca_counted', headers);
+        const body = (await response.json()) as { error?: { system_message?: string } };
+        answers.push({ status: response.status, limit: response.status === 429 ? (/Rate limit (\S+) exceeded/.exec(body.error?.system_message ?? '')?.[1] ?? null) : null });
+      }
+      expect(answers.map((a) => a.status)).toEqual([401, 401, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200, 429, 429, 429]);
+      // The 13th and 14th requests are within the per-address limit and over the per-key one; the 15th is over both, and refused per address.
+      expect(answers.slice(12).map((a) => a.limit)).toEqual(['per-key', 'per-key', 'per-address']);
+      const counters = await client.keys('cc:ratelimit:*');
+      const perAddress = counters.filter((k) => k.startsWith('cc:ratelimit:per-address:'));
+      expect(perAddress).toHaveLength(1);
+      expect(await client.get(perAddress[0]!)).toBe('15');
+      // Only the admin key's requests that passed the per-address limit: 10, not 11.
+      expect(await client.get(`cc:ratelimit:per-key:key:${KEYS.adminApi.name}`)).toBe('10');
+      // One script run per request: the 11 admin requests ran the two-counter script, the 4 refused ones rate-limit-redis's.
+      const stats = await client.info('commandstats');
+      const runs = (command: string) => {
+        const line = new RegExp(`cmdstat_${command}:calls=(\\d+)[^\\r\\n]*?failed_calls=(\\d+)`).exec(stats);
+        return line ? Number(line[1]) - Number(line[2]) : 0;
+      };
+      expect(runs('evalsha') + runs('eval')).toBe(15);
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('serve unexpired credentials stale, marked, when Composio fails; expired ones give the documented error', async () => {
     const [a, b] = await startInstances(2, withRedis());
     expect((await byConnection(a!, 'ca_stale_ok')).status).toBe(200);

@@ -54,6 +54,7 @@ describe('the serialized credentials body', () => {
       expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(response.headers.get('cache-control')).toBe('no-store');
       const text = await response.text();
+      expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
       const body = JSON.parse(text) as { credential_id: string; is_disabled: boolean; credentials: { access_token: string } };
       expect(aitronos.validateResponse('get', '/v1/personal-connectors/admin/credentials/{credential_id}', 200, body).errors).toEqual([]);
       return { text, body };
@@ -89,11 +90,11 @@ describe('the serialized credentials body', () => {
     const credentials = mapConnectedAccount({ ...example, updated_at: new Date().toISOString() });
     const entry = { id: 'tcred_7Hq2LmX9pR4vN8sK3dWz', connection_id: example.id, is_active: true } as CredentialEntry;
     const on = serializedBodyOf(entry, credentials);
-    expect(JSON.parse(on)).toMatchObject({ credential_id: entry.id, is_disabled: false });
+    expect(JSON.parse(on.toString('utf8'))).toMatchObject({ credential_id: entry.id, is_disabled: false });
     expect(serializedBodyOf(entry, credentials)).toBe(on);
-    expect(JSON.parse(serializedBodyOf({ ...entry, is_active: false }, credentials))).toMatchObject({ credential_id: entry.id, is_disabled: true });
-    expect(JSON.parse(serializedBodyOf(undefined, credentials))).toMatchObject({ credential_id: null, is_disabled: false });
+    expect(JSON.parse(serializedBodyOf({ ...entry, is_active: false }, credentials).toString('utf8'))).toMatchObject({ credential_id: entry.id, is_disabled: true });
+    expect(JSON.parse(serializedBodyOf(undefined, credentials).toString('utf8'))).toMatchObject({ credential_id: null, is_disabled: false });
     // The same bytes res.json would send for the same body.
-    expect(serializedBodyOf({ ...entry }, credentials)).toBe(JSON.stringify({ credential_id: entry.id, ...credentials, is_disabled: credentials.is_disabled }));
+    expect(serializedBodyOf({ ...entry }, credentials).toString('utf8')).toBe(JSON.stringify({ credential_id: entry.id, ...credentials, is_disabled: credentials.is_disabled }));
   });
 });

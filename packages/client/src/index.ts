@@ -1,7 +1,7 @@
 export { createAitronosClient, AITRONOS_KEY_HEADERS, type AitronosClient, type AitronosClientOptions, type AitronosKey } from './aitronos.js';
 export { createComposioClient, type ComposioClient, type ComposioClientOptions, type ListConnectedAccountsQuery } from './composio.js';
 export { ApiError, isApiError, type ClientErrorCode, type ApiErrorInit } from './errors.js';
-export { throwApiErrors } from './response.js';
+export { errorOfResponse, throwApiErrors, type AnswerHead } from './response.js';
 export { parseRetryAfter, RETRY_STATUSES, REQUEST_ID_HEADER, type RetryOptions, type TransportOptions } from './transport.js';
 export type { CallOptions, BaseClientOptions } from './options.js';
 export type { Middleware } from 'openapi-fetch';

@@ -71,8 +71,15 @@ export async function unwrap<R extends FetchResult<unknown, unknown>>(
   throw errorOfResponse<TError>(response, result.error, requestId);
 }
 
+/** What `errorOfResponse` reads of an answer: a fetch `Response`, or any HTTP client's answer shaped so. */
+export interface AnswerHead {
+  status: number;
+  statusText?: string;
+  headers: { get(name: string): string | null };
+}
+
 /** The `ApiError` of a non-2xx answer whose body (parsed JSON, or undefined) is `body`. */
-export function errorOfResponse<TEnvelope = unknown>(response: Response, body: unknown, requestId: string | undefined): ApiError<TEnvelope> {
+export function errorOfResponse<TEnvelope = unknown>(response: AnswerHead, body: unknown, requestId: string | undefined): ApiError<TEnvelope> {
   const envelope = readEnvelope(body);
   return new ApiError<TEnvelope>({
     message: envelope?.message ?? `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,

@@ -1,5 +1,5 @@
 /**
- * Everything the server does with Composio, in one place: the client and its transport limits,
+ * Everything the server does with Composio, in one place: the HTTP transport and its limits (http.ts),
  * one resilience policy (deadline, retries, circuit breaker, per-attempt timeout), the body
  * check, the one translation of failures to AppError, and the readiness probe, which goes
  * through the same path as a read.
@@ -17,12 +17,13 @@ import {
   wrap,
   type IRetryBackoffContext,
 } from 'cockatiel';
-import { ApiError, createComposioClient, RETRY_STATUSES, type ComposioClient } from '@connector-credentials/client';
+import { ApiError, RETRY_STATUSES } from '@connector-credentials/client';
 import type { ConnectedAccount } from '@connector-credentials/types';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import { accountChecker, cappedFetch } from './body.js';
+import { accountChecker } from './body.js';
+import { createComposioHttp, type ComposioRequestHook } from './http.js';
 import { isOutage, translateUpstreamError, type TranslationContext } from './translate.js';
 
 export type ComposioSettings = Pick<Config, 'composio' | 'breaker' | 'upstreamRetryAfterSeconds'>;
@@ -52,11 +53,11 @@ export interface ReadinessResult<Checks extends Record<string, string> = Record<
 export type ComposioReadiness = ReadinessResult<{ config: 'ok'; composio: 'ok' | 'unreachable' | 'rejects_key' | 'failing' | 'circuit_open' }>;
 
 export interface Composio {
-  /** The openapi-fetch client the policy calls (tests add request hooks to it). */
-  client: ComposioClient;
   gateway: ComposioGateway;
   /** Readiness: configuration loaded (it is, or the server would not run) and Composio reachable. Cached briefly. */
   readiness(now?: number): Promise<ComposioReadiness>;
+  /** Closes the connections to Composio once the reads under way are done. */
+  close(): Promise<void>;
 }
 
 /** Only short waits are worth retrying within a caller's request; a longer Retry-After is passed on. */
@@ -84,23 +85,19 @@ const backoff = new DelegateBackoff<IRetryBackoffContext<unknown>>(({ attempt, r
 const retryReason = (error: unknown) =>
   error instanceof TaskCancelledError ? 'timeout' : error instanceof ApiError && error.code === 'NETWORK_ERROR' ? 'network' : 'status';
 
-/** The Composio client with the server's transport: no client-side retries (the policy retries), bodies capped. */
-function createClient(settings: ComposioSettings): ComposioClient {
+export function createComposio(settings: ComposioSettings, metrics?: Metrics, onRequest?: ComposioRequestHook): Composio {
   const { composio } = settings;
-  return createComposioClient({
+  const { timeoutMs, retries } = composio;
+  // No retries of its own (the policy retries); its timeout is a backstop only: the policy's
+  // per-attempt timeout fires first.
+  const http = createComposioHttp({
     baseUrl: composio.baseUrl,
-    ...(composio.apiKey !== undefined ? { apiKey: composio.apiKey } : {}),
+    apiKey: composio.apiKey,
     apiVersion: composio.apiVersion,
-    // A backstop only: the policy's per-attempt timeout fires first.
     timeoutMs: composio.timeoutMs,
-    retry: { retries: 0 },
-    fetch: cappedFetch(composio.maxResponseBytes),
+    maxResponseBytes: composio.maxResponseBytes,
+    onRequest,
   });
-}
-
-export function createComposio(settings: ComposioSettings, metrics?: Metrics): Composio {
-  const { timeoutMs, retries } = settings.composio;
-  const client = createClient(settings);
   const checkAccount = accountChecker();
   const context: Omit<TranslationContext, 'connectionId'> = {
     timeoutMs,
@@ -133,7 +130,7 @@ export function createComposio(settings: ComposioSettings, metrics?: Metrics): C
   async function read(id: string, requestId: string | undefined): Promise<ConnectedAccount> {
     try {
       return await policy.execute(async ({ signal }) =>
-        checkAccount(await client.getConnectedAccount(id, { signal, ...(requestId !== undefined ? { requestId } : {}) })),
+        checkAccount(await http.getConnectedAccount(id, { signal, requestId })),
       );
     } catch (error) {
       throw translateUpstreamError(error, { ...context, connectionId: id });
@@ -191,5 +188,5 @@ export function createComposio(settings: ComposioSettings, metrics?: Metrics): C
     return result;
   }
 
-  return { client, gateway, readiness };
+  return { gateway, readiness, close: () => http.close() };
 }

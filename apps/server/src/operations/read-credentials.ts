@@ -38,7 +38,7 @@ export interface ReadDependencies {
  * entry object for as long as it is cached; a refreshed entry is a new object on either side, so
  * a body is never answered for anything but what it was made from.
  */
-const serialized = new WeakMap<StoredCredentials, { entry: CredentialEntry | undefined; json: string }>();
+const serialized = new WeakMap<StoredCredentials, { entry: CredentialEntry | undefined; json: Buffer }>();
 
 function bodyOf(entry: CredentialEntry | undefined, credentials: StoredCredentials): ConnectorCredentials {
   return {
@@ -49,11 +49,11 @@ function bodyOf(entry: CredentialEntry | undefined, credentials: StoredCredentia
   };
 }
 
-/** `bodyOf`, serialized, made once per (credentials, entry) pair. */
-export function serializedBodyOf(entry: CredentialEntry | undefined, credentials: StoredCredentials): string {
+/** `bodyOf`, serialized to UTF-8, made once per (credentials, entry) pair. */
+export function serializedBodyOf(entry: CredentialEntry | undefined, credentials: StoredCredentials): Buffer {
   const kept = serialized.get(credentials);
   if (kept !== undefined && kept.entry === entry) return kept.json;
-  const json = JSON.stringify(bodyOf(entry, credentials));
+  const json = Buffer.from(JSON.stringify(bodyOf(entry, credentials)), 'utf8');
   serialized.set(credentials, { entry, json });
   return json;
 }
@@ -68,9 +68,14 @@ async function answer(deps: ReadDependencies, res: Response<Ok>, connectionId: s
   if (result.stale) res.setHeader(STALE_HEADER, result.stale);
   if (unverified) res.setHeader(REGISTRY_STALE_HEADER, 'DATABASE_UNAVAILABLE');
   if (deps.serializeOnce) {
-    // The same bytes as `res.json(bodyOf(…))`, serialized once.
-    res.status(200).setHeader('Content-Type', 'application/json; charset=utf-8');
-    (res as unknown as Response<string>).send(serializedBodyOf(entry, result.credentials));
+    // The same bytes and headers as `res.json(bodyOf(…))`, serialized and encoded once, and sent
+    // as they are: Express's `send` would parse the content type and measure the body again on
+    // every answer.
+    const json = serializedBodyOf(entry, result.credentials);
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', json.length);
+    res.end(json);
   } else {
     res.status(200).json(bodyOf(entry, result.credentials));
   }
