@@ -5,7 +5,7 @@ import { rateLimit, type Options as RateLimitOptions, type Store } from 'express
 import helmet from 'helmet';
 import type { AitronosOperations } from '@connector-credentials/types';
 import type { Logger } from 'pino';
-import { authorizeOperation, authorizeUnknownPath, matchOperation, meets, readOperationAccess } from './access.js';
+import { authorizeOperation, authorizeUnknownPath, matchOperation, meets, readOperationAccess, type OperationAccess } from './access.js';
 import { authenticationOf, METRICS_ROLES, principalOf, requireRole, type KeyRing, type Principal } from './auth.js';
 import type { ComposioGateway, ReadinessResult } from './composio/index.js';
 import type { CredentialsReader } from './credentials-reader.js';
@@ -18,7 +18,7 @@ import { deleteCredential, registerCredential } from './operations/registry-admi
 import { API_PATH } from './paths.js';
 import type { Registry } from './registry/registry.js';
 import type { SharedRateLimits } from './shared/rate-limit-store.js';
-import { bundledSpecPath, docsPath, loadSpec } from './specs.js';
+import { bundledSpecPath, docsPath } from './specs.js';
 
 export interface AppDependencies {
   logger: Logger;
@@ -34,8 +34,10 @@ export interface AppDependencies {
   validateResponses: boolean;
   rateLimit: { windowMs: number; perKey: number; perAddress: number };
   trustProxy: boolean | number | string;
-  /** The Aitronos spec served, validated and authorized (tests pass altered copies); the bundled one by default. */
-  spec?: Record<string, unknown>;
+  /** The Aitronos spec served, validated and authorized (tests pass altered copies). */
+  spec: Record<string, unknown>;
+  /** Its operations with who may call each: `servedOperations(spec)`. */
+  operations: readonly OperationAccess[];
 }
 
 /** The handler of each operation of the spec, by operationId (the compiler wants one per generated operation). */
@@ -146,12 +148,20 @@ const DOCS_CSP =
 /** Readiness states of a dependency that still works, if in a lesser way. */
 const WORKING = new Set(['ok', 'degraded', 'unverified']);
 
-export function createApp(deps: AppDependencies): Express {
-  const spec = deps.spec ?? loadSpec('aitronos');
-  // Who may call each operation, from the spec; an operation without roles stops the start here.
+/**
+ * The spec's operations with who may call each. Throws, naming them, when an operation declares
+ * no roles (or none a key can meet) or has no handler here: the server checks this before it
+ * opens anything.
+ */
+export function servedOperations(spec: Record<string, unknown>): OperationAccess[] {
   const operations = readOperationAccess(spec);
   const unserved = operations.filter((o) => !Object.hasOwn(HANDLERS, o.operationId)).map((o) => `${o.operationId} (${o.method.toUpperCase()} ${o.path})`);
   if (unserved.length > 0) throw new Error(`No handler for the spec's operations: ${unserved.join(', ')}`);
+  return operations;
+}
+
+export function createApp(deps: AppDependencies): Express {
+  const { spec, operations } = deps;
 
   const app = express();
   app.disable('x-powered-by');

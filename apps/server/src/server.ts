@@ -2,8 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { readOperationAccess } from './access.js';
-import { createApp } from './app.js';
+import { createApp, servedOperations } from './app.js';
 import { createKeyRing } from './auth.js';
 import { createComposio, type ReadinessResult } from './composio/index.js';
 import type { ComposioRequestHook } from './composio/http.js';
@@ -46,9 +45,10 @@ export interface RunningServer {
 const REDIS_PREFIX = 'cc:';
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  // A spec that does not say who may call each operation stops the start before anything is opened.
+  // A spec that does not say who may call each operation, or names one without a handler, stops
+  // the start before anything is opened.
   const spec = options.spec ?? loadSpec('aitronos');
-  readOperationAccess(spec);
+  const operations = servedOperations(spec);
   const logger = options.logger ?? createLogger(config.logLevel);
   for (const deprecation of config.deprecations) logger.warn(deprecation);
   const metrics = createMetrics();
@@ -118,12 +118,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     trustProxy: config.trustProxy,
     ...(shared && { rateLimits: createSharedRateLimits(shared.client, `${REDIS_PREFIX}ratelimit:`, fallback) }),
     spec,
+    operations,
   };
   let app: ReturnType<typeof createApp>;
   try {
     app = createApp(dependencies);
   } catch (error) {
-    // A spec that does not say who may call an operation: nothing is left open behind the error.
+    // A spec the validator refuses: nothing is left open behind the error.
     await Promise.allSettled([registry.close(), store.close(), composio.close()]);
     throw error;
   }
