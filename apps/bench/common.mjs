@@ -56,9 +56,9 @@ export function pinned(cpus, command, args) {
 /**
  * The server as a separate process, configured like production (NODE_ENV=production, default
  * log level, so the access and audit lines are written); its log goes to `logFile` (or is
- * discarded). `cpus` pins it. Resolves once it listens.
+ * discarded). `cpus` pins it; `main` is another build's entry point (`ab.mjs`). Resolves once it listens.
  */
-export async function startServerProcess({ composioUrl, env = {}, logFile, cpus }) {
+export async function startServerProcess({ composioUrl, env = {}, logFile, cpus, main = serverMain }) {
   const key = `bench_${randomBytes(16).toString('hex')}`;
   const port = await freePort();
   // An empty registry, as a first start leaves it: a copy of a cluster initialized once, not
@@ -66,7 +66,7 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus 
   const data = await pgliteDataDir();
   const dataDir = data.dir;
   const log = logFile ? openSync(logFile, 'a') : 'ignore';
-  const [command, args] = pinned(cpus, process.execPath, [serverMain]);
+  const [command, args] = pinned(cpus, process.execPath, [main]);
   const child = spawn(command, args, {
     env: {
       PATH: process.env.PATH,
