@@ -65,7 +65,7 @@ function fallbackStore(
   redis: Redis,
   prefix: string,
   onFallback: (operation: string) => void,
-  countShared?: (key: string, store: RedisStore, options: Options) => Promise<IncrementResponse> | undefined,
+  countShared?: (key: string, options: Options) => Promise<IncrementResponse> | undefined,
 ): Store {
   const memory = new MemoryStore();
   let options: Options | undefined;
@@ -103,7 +103,7 @@ function fallbackStore(
     },
     get: (key: string): Promise<ClientRateLimitInfo | undefined> => either('ratelimit', (s) => s.get(key), () => memory.get(key)),
     increment: (key: string): Promise<IncrementResponse> =>
-      either('ratelimit', (s) => countShared?.(key, s, options!) ?? s.increment(key), () => memory.increment(key)),
+      either('ratelimit', (s) => countShared?.(key, options!) ?? s.increment(key), () => memory.increment(key)),
     decrement: (key: string) => either('ratelimit', (s) => s.decrement(key), () => memory.decrement(key)),
     resetKey: (key: string) => either('ratelimit', (s) => s.resetKey(key), () => memory.resetKey(key)),
     shutdown: () => memory.shutdown(),
@@ -117,7 +117,7 @@ export function createSharedRateLimits(redis: Redis, prefix: string, onFallback:
   const perKeyPrefix = `${prefix}per-key:`;
   const perAddressPrefix = `${prefix}per-address:`;
 
-  const perAddress = fallbackStore(redis, perAddressPrefix, onFallback, (key, _store, options) => {
+  const perAddress = fallbackStore(redis, perAddressPrefix, onFallback, (key, options) => {
     const request = requests.getStore();
     const perKey = request?.perKey;
     if (perKey === undefined || typeof options.limit !== 'number') return undefined;
