@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 
 const require = createRequire(import.meta.url);
 const redocly = path.join(path.dirname(require.resolve('@redocly/cli/package.json')), 'bin', 'cli.js');
@@ -13,24 +13,34 @@ export type Bundles = Record<string, unknown>;
 
 const git = (root: string, args: string[]) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
-/** Bundles every API that `<openapiDir>/redocly.yaml` lists, with Redocly, into memory. */
-export function bundleSpecs(openapiDir: string): Bundles {
-  const config = parse(readFileSync(path.join(openapiDir, 'redocly.yaml'), 'utf8')) as { apis?: Record<string, unknown> };
-  const out = mkdtempSync(path.join(tmpdir(), 'spec-bundle-'));
+/** What an openapi/ folder holds besides its specs and config: left out of the copy that is bundled. */
+const NOT_SPECS = new Set(['node_modules', 'dist', 'test-results', '.turbo']);
+
+/**
+ * Bundles every API that `<openapiDir>/redocly.yaml` lists, with Redocly, into memory: one CLI
+ * run for all of them. The folder is bundled in a copy whose redocly.yaml gives each API an
+ * `output` file of its own (the roots share a file name, so `-o` would write them to one file);
+ * `inPlace` bundles the folder itself, for a folder that is already a scratch copy.
+ */
+export function bundleSpecs(openapiDir: string, { inPlace = false }: { inPlace?: boolean } = {}): Bundles {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'spec-bundle-'));
   try {
-    const bundles: Bundles = {};
-    for (const api of Object.keys(config.apis ?? {})) {
-      const file = path.join(out, `${api.replace(/@.*/, '')}.json`);
-      execFileSync(process.execPath, [redocly, 'bundle', api, '-o', file], {
-        cwd: openapiDir,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, REDOCLY_TELEMETRY: 'off' },
-      });
-      bundles[api.replace(/@.*/, '')] = JSON.parse(readFileSync(file, 'utf8'));
-    }
-    return bundles;
+    const dir = inPlace ? openapiDir : path.join(scratch, 'openapi');
+    if (!inPlace) cpSync(openapiDir, dir, { recursive: true, filter: (source) => !NOT_SPECS.has(path.relative(openapiDir, source).split(path.sep)[0]!) });
+    const config = parseDocument(readFileSync(path.join(dir, 'redocly.yaml'), 'utf8'));
+    const apis = (config.toJS() as { apis?: Record<string, unknown> }).apis ?? {};
+    const outputs = Object.keys(apis).map((api) => ({ name: api.replace(/@.*/, ''), file: path.join(scratch, 'out', `${api.replace(/@.*/, '')}.json`) }));
+    if (outputs.length === 0) return {};
+    Object.keys(apis).forEach((api, i) => config.setIn(['apis', api, 'output'], outputs[i]!.file));
+    writeFileSync(path.join(dir, 'redocly.yaml'), config.toString());
+    execFileSync(process.execPath, [redocly, 'bundle'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off' },
+    });
+    return Object.fromEntries(outputs.map(({ name, file }) => [name, JSON.parse(readFileSync(file, 'utf8'))]));
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -41,7 +51,7 @@ export function bundleSpecsAt(root: string, ref: string): Bundles {
     const tar = execFileSync('git', ['-C', root, 'archive', '--format=tar', ref, 'openapi'], { maxBuffer: 256 * 1024 * 1024 });
     mkdirSync(dir, { recursive: true });
     execFileSync('tar', ['-x', '-C', dir], { input: tar });
-    return bundleSpecs(path.join(dir, 'openapi'));
+    return bundleSpecs(path.join(dir, 'openapi'), { inPlace: true });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
