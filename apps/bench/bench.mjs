@@ -17,7 +17,7 @@
 // Interleaved rounds, medians, each ratio against its reference; throughput at BENCH_CONNECTIONS
 // (32) and latency p50/p99 at 1 (to the microsecond) and 32 connections. Writes results/bench-*.json and
 // results/bench-latest.md, and prints the table.
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { startRedis } from '@connector-credentials/testkit/redis';
 import { freePort } from '@connector-credentials/testkit/ports';
-import { exampleAccount, machine, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
+import { machine, pin, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
 import { writeReadmeBlock } from './readme.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -54,26 +54,21 @@ const RATIOS = [
 // Latency the server adds at concurrency 1 (p50), in ms.
 const ADDED_TARGETS = { warm_over_bare_express_p50_ms: 0.15, uncached_over_upstream_p50_ms: 0.5 };
 
-// Core 0 for the servers, core 1 for this process (the load generator) and the upstream.
+// Core 0 for the servers, core 1 for this process (the load generator) and the upstream. Each
+// is pinned once everything is up: the starts spread over every core, the measuring does not.
 const pinning = availableParallelism() >= 2 && process.platform === 'linux';
-if (pinning) {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    // no taskset: run unpinned, the CPU figures below still tell whether the generator saturated
-  }
-}
 const serverCpus = pinning ? '0' : undefined;
+const generatorCpus = pinning ? '1' : undefined;
 
 async function startTarget(file, env) {
   const port = await freePort();
   const child = fork(new URL(file, import.meta.url), [], {
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port), ...env },
     stdio: 'ignore',
-    ...(serverCpus !== undefined && { execPath: '/usr/bin/taskset', execArgv: ['-c', serverCpus, process.execPath] }),
   });
   process.once('exit', () => child.kill('SIGKILL'));
   await new Promise((resolve, reject) => (child.once('message', resolve), child.once('exit', reject)));
+  pin(child.pid, serverCpus);
   return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
 }
 
@@ -105,10 +100,14 @@ try {
   ]);
   // Every row answers the same credentials body: what the server answers for the account.
   const body = await (await fetch(warm.url, { headers: warm.headers })).text();
-  const bareHttp = track(await startTarget('./targets/bare-http.mjs', { BENCH_BODY: body }));
-  const bareExpress = track(await startTarget('./targets/bare-express.mjs', { BENCH_BODY: body }));
-  const validatorAlone = track(await startTarget('./targets/express-validator.mjs', { BENCH_BODY: body }));
-  const bareProxy = track(await startTarget('./targets/bare-express-proxy.mjs', { UPSTREAM_URL: `${upstream.url}/api/v3/connected_accounts/${ACCOUNT}` }));
+  const [bareHttp, bareExpress, validatorAlone, bareProxy] = await Promise.all(
+    [
+      startTarget('./targets/bare-http.mjs', { BENCH_BODY: body }),
+      startTarget('./targets/bare-express.mjs', { BENCH_BODY: body }),
+      startTarget('./targets/express-validator.mjs', { BENCH_BODY: body }),
+      startTarget('./targets/bare-express-proxy.mjs', { UPSTREAM_URL: `${upstream.url}/api/v3/connected_accounts/${ACCOUNT}` }),
+    ].map((starting) => starting.then(track)),
+  );
   // The uncached rows ask for a fresh read on every request: `Cache-Control: no-cache` skips the
   // cache and the single-flight sharing, so each request makes its own upstream read, as the
   // bare proxy does.
@@ -173,6 +172,7 @@ async function measure(row, connections, duration) {
 }
 
 try {
+  pin(process.pid, generatorCpus);
   // Sanity: every target answers 200 before anything is measured.
   for (const row of rows) {
     const response = await fetch(row.url, { headers: row.headers });
@@ -245,12 +245,12 @@ try {
     added_latency: added,
     added_latency_targets_ms: ADDED_TARGETS,
   };
-  const verdict = (value, target, better) => {
+  const verdict = (value, target, better, unit = '') => {
     if (target === undefined) return '';
     const met = better === 'higher' ? value >= target : value < target;
-    return `${better === 'higher' ? '≥' : '<'} ${target.toFixed(2)} ${met ? '(met)' : `(missed by ${Math.abs(value - target).toFixed(2)})`}`;
+    return `${better === 'higher' ? '≥' : '<'} ${target.toFixed(2)}${unit} ${met ? '(met)' : `(missed by ${Math.abs(value - target).toFixed(2)}${unit})`}`;
   };
-  const addedLine = (label, value, target) => `- ${label}: ${value} ms${target === undefined ? '' : ` (target ${verdict(value, target, 'lower')} ms)`}`;
+  const addedLine = (label, value, target) => `- ${label}: ${value} ms${target === undefined ? '' : ` (target ${verdict(value, target, 'lower', ' ms')})`}`;
   const table = [
     `# Benchmark, ${summary.date}`,
     '',

@@ -1,6 +1,6 @@
 // Shared by the load test and the benchmark: a fast Composio stand-in, the server as a child
 // process (as operators run it), RSS readings, and the machine's description.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -48,9 +48,14 @@ export function startComposioStandIn({ delayMs = 0 } = {}) {
   );
 }
 
-/** Runs `command args` pinned to `cpus` (e.g. "0") with taskset when given and available. */
-export function pinned(cpus, command, args) {
-  return cpus !== undefined && existsSync('/usr/bin/taskset') ? ['/usr/bin/taskset', ['-c', String(cpus), command, ...args]] : [command, args];
+/**
+ * Pins a running process, every thread of it, to `cpus` (e.g. "0") with taskset when given and
+ * available. Processes are pinned once they are up, not from their start: starts (module loading,
+ * PGlite's start) then spread over every core, and what is measured runs where it is pinned.
+ */
+export function pin(pid, cpus) {
+  if (cpus === undefined || !existsSync('/usr/bin/taskset')) return;
+  execFileSync('/usr/bin/taskset', ['-a', '-p', '-c', String(cpus), String(pid)], { stdio: 'ignore' });
 }
 
 /**
@@ -66,8 +71,7 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus,
   const data = await pgliteDataDir();
   const dataDir = data.dir;
   const log = logFile ? openSync(logFile, 'a') : 'ignore';
-  const [command, args] = pinned(cpus, process.execPath, [main]);
-  const child = spawn(command, args, {
+  const child = spawn(process.execPath, [main], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
@@ -96,7 +100,7 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus,
     } catch {
       // not yet
     }
-    // Up to 3 minutes (a hang guard): the benchmark starts its four servers together on one core.
+    // Up to 3 minutes (a hang guard): the benchmark starts its four servers together.
     if (i > 3600 || child.exitCode !== null) {
       child.kill('SIGKILL');
       data.remove();
@@ -104,6 +108,7 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus,
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  pin(child.pid, cpus);
   return {
     url,
     key,

@@ -32,7 +32,7 @@ describe('the load and benchmark commands', () => {
 
   it('bench.mjs measures its eight rows side by side in production settings (the validator-alone floor included) and writes its table', { timeout: 600_000 }, async () => {
     const { stdout } = await run(process.execPath, [path.join(here, '..', 'bench.mjs')], {
-      env: { ...process.env, BENCH_SECONDS: '1', BENCH_ROUNDS: '1', BENCH_WARMUP_SECONDS: '0', BENCH_LATENCY_SECONDS: '0.5', BENCH_CONNECTIONS: '2', BENCH_RESULTS_DIR: out },
+      env: { ...process.env, BENCH_SECONDS: '0.5', BENCH_ROUNDS: '1', BENCH_WARMUP_SECONDS: '0', BENCH_LATENCY_SECONDS: '0.25', BENCH_CONNECTIONS: '2', BENCH_RESULTS_DIR: out },
     });
     const results = JSON.parse(readFileSync(path.join(out, 'bench-latest.json'), 'utf8')) as { rows: Array<{ name: string }>; settings: string };
     const rows = stdout.split('\n').filter((l) => /^\| (bare|server|express)/i.test(l));
