@@ -8,6 +8,8 @@ import { freePort } from './ports.ts';
 export interface RedisServer {
   url: string;
   port: number;
+  /** The running server's process id (the benchmark pins it to a core). */
+  readonly pid: number | undefined;
   /** Stops the server; resolves once it is gone. */
   stop(): Promise<void>;
   /** Starts a stopped server again on the same port. */
@@ -52,6 +54,9 @@ export async function startRedis(): Promise<RedisServer> {
       return {
         url: `redis://127.0.0.1:${port}`,
         port,
+        get pid() {
+          return child.pid;
+        },
         stop: () => halt(child),
         async restart() {
           await halt(child);
