@@ -44,8 +44,15 @@ describe('rate limits', () => {
       last = await fetch(`${server.running.url}${path}/scenario--api_key`, { headers: { 'X-Aitronos-Hub-Key': KEYS.adminHub.key } });
       statuses.push(last.status);
       if (i < 5) {
+        // What the spec's headers say: both limits in RateLimit and RateLimit-Policy, the
+        // address's first; the X-RateLimit-* of the per-key limit, its reset in Unix time.
+        expect(last.headers.get('ratelimit')).toMatch(new RegExp(`^"per-address"; r=\\d+; t=\\d+, "per-key"; r=${4 - i}; t=\\d+$`));
+        expect(last.headers.get('ratelimit-policy')).toMatch(/^"per-address"; q=40; w=60; pk=:[A-Za-z0-9+/]+=*:, "per-key"; q=5; w=60; pk=:[A-Za-z0-9+/]+=*:$/);
         expect(last.headers.get('x-ratelimit-limit')).toBe('5');
-        expect(last.headers.get("ratelimit")).toMatch(/"per-key"; r=\d+; t=\d+/);
+        expect(last.headers.get('x-ratelimit-remaining')).toBe(String(4 - i));
+        const reset = Number(last.headers.get('x-ratelimit-reset'));
+        expect(reset).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000));
+        expect(reset).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 60);
       }
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
@@ -63,6 +70,12 @@ describe('rate limits', () => {
     for (let i = 0; i < 45; i += 1) statuses.push((await fetch(`${server.running.url}${path}/ca_1`, { headers: { 'X-API-Key': 'guess-' + i } })).status);
     expect(statuses.filter((s) => s === 401).length).toBeGreaterThan(0);
     expect(statuses.at(-1)).toBe(429);
+    // Refused before any key was accepted: the per-address limit alone.
+    const refused = await fetch(`${server.running.url}${path}/ca_1`, { headers: { 'X-API-Key': 'guess' } });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('ratelimit')).toMatch(/^"per-address"; r=0; t=\d+$/);
+    expect(refused.headers.get('x-ratelimit-limit')).toBe('40');
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
   });
 });
 

@@ -854,29 +854,37 @@ export interface components {
          */
         XRequestId: string;
         /**
-         * @description Remaining quota of the tightest limit that applies (IETF draft-ietf-httpapi-ratelimit-headers-08),
-         *     e.g. `"per-key";r=598;t=42`. Limits apply per API key and per client address.
-         * @example "per-key";r=598;t=42
+         * @description What is left of each rate limit that counted the request, as a list in the form of IETF
+         *     draft-ietf-httpapi-ratelimit-headers-08: the per-address limit first, then the per-key limit
+         *     (counted once the key is accepted). `r` is the requests left in the window, `t` the seconds
+         *     until the window resets. A request refused before its key is accepted (by the per-address
+         *     limit, or 401/403) lists the per-address limit alone.
+         * @example "per-address"; r=598; t=42, "per-key"; r=98; t=42
          */
         RateLimit: string;
         /**
-         * @description The limit's policy, e.g. `"per-key";q=600;w=60` (600 requests per 60 s).
-         * @example "per-key";q=600;w=60
+         * @description Each limit's policy, in the order of `RateLimit`: `q` requests per `w` seconds, and `pk`, a
+         *     partition key that tells one caller's counter from another's without naming it (the limits
+         *     count per client address and per API key).
+         * @example "per-address"; q=600; w=60; pk=:ZDc1ZTcwNjg1ZGE2:, "per-key"; q=100; w=60; pk=:NGQ2YTJmYjE4YjM3:
          */
         RateLimitPolicy: string;
         /**
-         * @description Requests allowed in the current window.
-         * @example 600
+         * @description Requests allowed in the current window by the last limit that counted the request: the
+         *     per-key limit once the key is accepted, else the per-address limit. `RateLimit` and
+         *     `RateLimit-Policy` carry both.
+         * @example 100
          */
         XRateLimitLimit: number;
         /**
-         * @description Requests left in the current window.
-         * @example 598
+         * @description Requests left in the current window of the limit `X-RateLimit-Limit` gives.
+         * @example 98
          */
         XRateLimitRemaining: number;
         /**
-         * @description Seconds until the current window resets.
-         * @example 42
+         * @description When the window of the limit `X-RateLimit-Limit` gives resets, in Unix time (seconds since
+         *     1970-01-01T00:00:00Z); `RateLimit`'s `t` gives the same as seconds from now.
+         * @example 1795910442
          */
         XRateLimitReset: number;
         /**
