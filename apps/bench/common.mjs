@@ -68,7 +68,8 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus,
   const port = await freePort();
   // An empty registry, as a first start leaves it: a copy of a cluster initialized once, not
   // initdb for every server (seconds of CPU each, before anything is measured).
-  const data = await pgliteDataDir();
+  // With DATABASE_URL in `env` the registry is that PostgreSQL, and no data directory is made.
+  const data = env.DATABASE_URL ? { dir: undefined, remove() {} } : await pgliteDataDir();
   const dataDir = data.dir;
   const log = logFile ? openSync(logFile, 'a') : 'ignore';
   const child = spawn(process.execPath, [main], {
@@ -77,7 +78,7 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus,
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
+      ...(dataDir !== undefined && { DATA_DIR: dataDir }),
       COMPOSIO_BASE_URL: composioUrl,
       COMPOSIO_API_KEY: 'bench-composio-key',
       API_KEYS: JSON.stringify([{ name: 'bench', header: 'X-API-Key', sha256: createHash('sha256').update(key).digest('hex'), roles: ['admin'] }]),

@@ -1,12 +1,14 @@
 // Bounded load test on loopback: the server (production settings: response validation off) with a
-// fast local Composio stand-in, default log level with its logs written to a file, 64 concurrent connections for 30 s (LOAD_SECONDS,
-// LOAD_CONNECTIONS). Requires zero errors, zero non-2xx, and resident memory after the run within
+// fast local Composio stand-in, default log level with its logs written to a file, its registry in
+// a PostgreSQL started for the run, as deployed (LOAD_DATABASE=pglite: the embedded PGlite, as
+// `npm start` runs it), 64 concurrent connections for 30 s (LOAD_SECONDS, LOAD_CONNECTIONS). Requires zero errors, zero non-2xx, and resident memory after the run within
 // 20% of before. Writes results/load-latest.json and results/load-latest.md.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import { startPostgres } from '@connector-credentials/testkit/postgres';
 import { machine, rssOf, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
 import { writeReadmeBlock } from './readme.mjs';
 
@@ -19,9 +21,15 @@ const connections = Number(process.env.LOAD_CONNECTIONS ?? 64);
 // 90 s); the baseline is read after a warm-up long enough to get there.
 const warmupSeconds = Number(process.env.LOAD_WARMUP_SECONDS ?? (smoke ? 1 : 15));
 
+const database = process.env.LOAD_DATABASE ?? 'postgres';
+if (database !== 'postgres' && database !== 'pglite') throw new Error('LOAD_DATABASE is postgres or pglite');
+// The registry: a PostgreSQL, as the deployment has it (the server's memory is then its own), or
+// the embedded PGlite (whose WebAssembly PostgreSQL lives in the server's process and memory).
+const postgres = database === 'postgres' ? await startPostgres() : undefined;
+const registry = postgres ? 'PostgreSQL (DATABASE_URL), as deployed' : "PGlite in the server's process (DATA_DIR), as npm start runs it";
 const composio = await startComposioStandIn();
 const logDir = mkdtempSync(path.join(tmpdir(), 'load-logs-'));
-const server = await startServerProcess({ composioUrl: composio.url, logFile: path.join(logDir, 'server.log') });
+const server = await startServerProcess({ composioUrl: composio.url, logFile: path.join(logDir, 'server.log'), env: postgres ? { DATABASE_URL: postgres.url } : {} });
 // Requests spread over more accounts than the cache holds (1000 by default): cache hits, misses,
 // evictions and Composio calls all take part, not only the cheapest path.
 const IDS = Number(process.env.LOAD_IDS ?? 5000);
@@ -56,6 +64,7 @@ try {
     rss_after_mib: +(rssAfter / 2 ** 20).toFixed(1),
     rss_growth: +((rssAfter - rssBefore) / rssBefore).toFixed(3),
     ids: IDS,
+    registry,
     composio_calls: composio.calls(),
     server_pid: server.pid,
   };
@@ -68,7 +77,7 @@ try {
     `# Load test, ${summary.date}`,
     '',
     `Machine: ${summary.cpu}, ${summary.cores} cores, ${summary.memory_gib} GiB, ${summary.os}, Node ${summary.node}.`,
-    `Server: production settings (response validation off, cache on), default log level with access and audit lines to a file; reads by connection id (unregistered: the registry answers "not registered" from its cache); Composio: local stand-in answering at once; requests spread over ${IDS} account ids (the cache holds 1000).`,
+    `Server: production settings (response validation off, cache on), default log level with access and audit lines to a file; registry: ${registry}; reads by connection id (unregistered: the registry answers "not registered" from its cache); Composio: local stand-in answering at once; requests spread over ${IDS} account ids (the cache holds 1000).`,
     '',
     '| connections | duration | requests | req/s | p50 ms | p99 ms | errors | non-2xx | RSS before | RSS after |',
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -86,5 +95,6 @@ try {
 } finally {
   await server.stop();
   await composio.close();
+  await postgres?.stop();
   rmSync(logDir, { recursive: true, force: true });
 }
