@@ -1,8 +1,8 @@
 // Bounded load test on loopback: the server (production settings: response validation off) with a
 // fast local Composio stand-in, default log level with its logs written to a file, its registry in
 // a PostgreSQL started for the run, as deployed (LOAD_DATABASE=pglite: the embedded PGlite, as
-// `npm start` runs it), 64 concurrent connections for 30 s (LOAD_SECONDS, LOAD_CONNECTIONS). Requires zero errors, zero non-2xx, and resident memory after the run within
-// 20% of before. Writes results/load-latest.json and results/load-latest.md.
+// `npm start` runs it), 64 concurrent connections for 30 s (LOAD_SECONDS, LOAD_CONNECTIONS).
+// Requires zero errors, zero non-2xx, and resident memory after the run within 20% of before. Writes results/load-latest.json and results/load-latest.md.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,7 +29,15 @@ const postgres = database === 'postgres' ? await startPostgres() : undefined;
 const registry = postgres ? 'PostgreSQL (DATABASE_URL), as deployed' : "PGlite in the server's process (DATA_DIR), as npm start runs it";
 const composio = await startComposioStandIn();
 const logDir = mkdtempSync(path.join(tmpdir(), 'load-logs-'));
-const server = await startServerProcess({ composioUrl: composio.url, logFile: path.join(logDir, 'server.log'), env: postgres ? { DATABASE_URL: postgres.url } : {} });
+const server = await startServerProcess({ composioUrl: composio.url, logFile: path.join(logDir, 'server.log'), env: postgres ? { DATABASE_URL: postgres.url } : {} }).catch(
+  async (error) => {
+    // PostgreSQL runs on its own (pg_ctl): it is stopped here, not left behind.
+    await composio.close();
+    await postgres?.stop();
+    rmSync(logDir, { recursive: true, force: true });
+    throw error;
+  },
+);
 // Requests spread over more accounts than the cache holds (1000 by default): cache hits, misses,
 // evictions and Composio calls all take part, not only the cheapest path.
 const IDS = Number(process.env.LOAD_IDS ?? 5000);
