@@ -68,10 +68,7 @@ if (!atLeast(process.versions.node, minimum)) {
     const globalconfig = machineNpmGlobalconfig();
     if (globalconfig !== undefined) env.npm_config_globalconfig = globalconfig;
   }
-  const child = spawn(nodeBin, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-  const code = await new Promise((resolve) => child.once('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1))));
-  process.exit(code);
+  process.exit(await runForwardingSignals(nodeBin, [...process.execArgv, ...process.argv.slice(1)], { env, cwd: process.cwd() }));
 }
 
 installToolchain(false);
@@ -85,6 +82,17 @@ export const pnpm = ['pnpm'];
 
 export function run(command, args, options = {}) {
   execFileSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+}
+
+/**
+ * Runs a long-lived command (a server, a re-run of this command) and passes it the signals this
+ * process gets, so that stopping this process (Ctrl-C, or a supervisor's SIGTERM sent to it
+ * alone) stops the command too instead of leaving it running. Resolves with its exit code.
+ */
+export function runForwardingSignals(command, args, options = {}) {
+  const child = spawn(command, args, { cwd: root, stdio: 'inherit', ...options });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => child.once('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1))));
 }
 
 /** What an install depends on: the lockfile, the workspace settings and every manifest. */

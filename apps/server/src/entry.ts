@@ -28,7 +28,12 @@ export async function serve(env: NodeJS.ProcessEnv, options: ServeOptions = {}):
   }
   const running = await startServer(config, options.start);
   const { logger } = running;
+  let stopping = false;
   const shutdown = (signal: string) => {
+    // A second signal (Ctrl-C reaches both `npm start` and the server, and `npm start` passes its
+    // own on) does not cut the drain short: the deadline below still ends the process.
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down: draining in-flight requests');
     // Whatever hangs (a connection, the database, Redis), the process ends.
     setTimeout(() => {
@@ -43,8 +48,8 @@ export async function serve(env: NodeJS.ProcessEnv, options: ServeOptions = {}):
         process.exit(0);
       });
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   const crash = (what: string) => (error: unknown) => {
     logger.fatal({ err: error }, what);
     void beforeExit().finally(() => process.exit(1));

@@ -44,7 +44,7 @@ describe('the server process', () => {
     expect(proc.output()).toContain('at least one key with the admin role');
   });
 
-  it('on SIGTERM finishes the request in flight, refuses new ones, and exits 0', async () => {
+  it('on SIGTERM finishes the request in flight, refuses new ones, and exits 0, whatever signals follow', async () => {
     const port = await freePort();
     // Composio answers only once the process has begun shutting down: the request is in flight
     // during the drain by construction, not because an answer was slow enough.
@@ -65,6 +65,10 @@ describe('the server process', () => {
     await waitFor(() => upstream.requests.length > 0);
     proc.child.kill('SIGTERM');
     await waitFor(() => proc.output().includes('shutting down'));
+    // A second signal during the drain (Ctrl-C reaches `npm start` and the server, and `npm
+    // start` passes its own on) does not cut it short.
+    proc.child.kill('SIGTERM');
+    proc.child.kill('SIGINT');
     gate.open();
     const response = await inFlight;
     expect(response.status).toBe(200);
