@@ -7,7 +7,7 @@
 // This file must stay parseable by Node 20: it is what runs before the switch.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,10 +41,22 @@ function installToolchain(withNode) {
   mkdirSync(toolchain, { recursive: true });
   const dependencies = { ...current, ...wanted };
   writeFileSync(file, `${JSON.stringify({ private: true, description: 'Toolchain of the root commands; see packages/devtools/bootstrap.mjs.', dependencies }, null, 2)}\n`);
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--no-package-lock'], {
-    cwd: toolchain,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  // The registry lacks some of pnpm's platform packages (@pnpm/exe.netbsd-x64 answers 404), and
+  // now and then npm then runs pnpm's install script before its files are in place ("Cannot find
+  // module …/pnpm/install.js"). A new attempt from an empty node_modules succeeds.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--no-package-lock'], {
+        cwd: toolchain,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      console.error(`Installing the toolchain (.cache/toolchain) failed, attempt ${attempt} of 3: trying again.`);
+      rmSync(path.join(toolchain, 'node_modules'), { recursive: true, force: true });
+    }
+  }
 }
 
 /** The global npmrc the machine's own npm reads, when there is one. */
