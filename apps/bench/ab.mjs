@@ -6,19 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { startRedis } from '@connector-credentials/testkit/redis';
-import { startComposioStandIn, startServerProcess } from './common.mjs';
+import { pin, startComposioStandIn, startServerProcess } from './common.mjs';
 
 const mode = process.argv[2] ?? 'warm';
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 5);
 const SECONDS = Number(process.env.AB_SECONDS ?? 4);
 // AB_CONNECTIONS=1 measures requests one after another (latency-bound, no batching of writes).
 const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 32);
-try {
-  execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-} catch {}
+pin(process.pid, '1');
 const upstream = await startComposioStandIn();
 const redis = process.env.AB_REDIS === '1' ? await startRedis() : undefined;
 const redisEnv = redis ? { REDIS_URL: redis.url, REDIS_ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {};

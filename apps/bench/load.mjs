@@ -29,26 +29,19 @@ const postgres = database === 'postgres' ? await startPostgres() : undefined;
 const registry = postgres ? 'PostgreSQL (DATABASE_URL), as deployed' : "PGlite in the server's process (DATA_DIR), as npm start runs it";
 const composio = await startComposioStandIn();
 const logDir = mkdtempSync(path.join(tmpdir(), 'load-logs-'));
-const server = await startServerProcess({ composioUrl: composio.url, logFile: path.join(logDir, 'server.log'), env: postgres ? { DATABASE_URL: postgres.url } : {} }).catch(
-  async (error) => {
-    // PostgreSQL runs on its own (pg_ctl): it is stopped here, not left behind.
-    await composio.close();
-    await postgres?.stop();
-    rmSync(logDir, { recursive: true, force: true });
-    throw error;
-  },
-);
 // Requests spread over more accounts than the cache holds (1000 by default): cache hits, misses,
 // evictions and Composio calls all take part, not only the cheapest path.
 const IDS = Number(process.env.LOAD_IDS ?? 5000);
 let next = 0;
-const target = {
-  url: server.url,
-  headers: { 'X-API-Key': server.key },
-  requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/v1/personal-connectors/admin/credentials/by-connection/ca_load${(next++ * 7919) % IDS}` }) }],
-};
+let server;
 
 try {
+  server = await startServerProcess({ composioUrl: composio.url, logFile: path.join(logDir, 'server.log'), env: postgres ? { DATABASE_URL: postgres.url } : {} });
+  const target = {
+    url: server.url,
+    headers: { 'X-API-Key': server.key },
+    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/v1/personal-connectors/admin/credentials/by-connection/ca_load${(next++ * 7919) % IDS}` }) }],
+  };
   // Warm-up: JIT, connection pools, heap growth to its steady size; then the baseline reading.
   await autocannon({ ...target, connections, duration: warmupSeconds });
   await sleep(1_000);
@@ -101,7 +94,8 @@ try {
   if (!process.env.LOAD_RESULTS_DIR && writeReadmeBlock()) console.log('README.md: Performance block rewritten from these results.');
   process.exitCode = Object.values(checks).every(Boolean) ? 0 : 1;
 } finally {
-  await server.stop();
+  // Whatever failed, nothing is left running: PostgreSQL runs on its own (pg_ctl).
+  await server?.stop();
   await composio.close();
   await postgres?.stop();
   rmSync(logDir, { recursive: true, force: true });

@@ -9,24 +9,17 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { startRedis } from '@connector-credentials/testkit/redis';
-import { startComposioStandIn, startServerProcess } from './common.mjs';
+import { pin, startComposioStandIn, startServerProcess } from './common.mjs';
 
 const mode = process.argv[2] ?? 'warm';
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.PROFILE_CONNECTIONS ?? 32);
 const TOP = Number(process.env.PROFILE_TOP ?? 25);
 const pinning = availableParallelism() >= 2 && process.platform === 'linux';
-if (pinning) {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    // unpinned
-  }
-}
+if (pinning) pin(process.pid, '1');
 
 const profileDir = process.env.PROFILE_DIR ?? mkdtempSync(path.join(tmpdir(), 'bench-profile-'));
 const logDir = mkdtempSync(path.join(tmpdir(), 'bench-profile-logs-'));

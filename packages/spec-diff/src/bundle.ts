@@ -29,9 +29,12 @@ export function bundleSpecs(openapiDir: string, { inPlace = false }: { inPlace?:
     if (!inPlace) cpSync(openapiDir, dir, { recursive: true, filter: (source) => !NOT_SPECS.has(path.relative(openapiDir, source).split(path.sep)[0]!) });
     const config = parseDocument(readFileSync(path.join(dir, 'redocly.yaml'), 'utf8'));
     const apis = (config.toJS() as { apis?: Record<string, unknown> }).apis ?? {};
-    const outputs = Object.keys(apis).map((api) => ({ name: api.replace(/@.*/, ''), file: path.join(scratch, 'out', `${api.replace(/@.*/, '')}.json`) }));
+    const outputs = Object.keys(apis).map((api) => {
+      const name = api.replace(/@.*/, '');
+      return { api, name, file: path.join(scratch, 'out', `${name}.json`) };
+    });
     if (outputs.length === 0) return {};
-    Object.keys(apis).forEach((api, i) => config.setIn(['apis', api, 'output'], outputs[i]!.file));
+    for (const { api, file } of outputs) config.setIn(['apis', api, 'output'], file);
     writeFileSync(path.join(dir, 'redocly.yaml'), config.toString());
     execFileSync(process.execPath, [redocly, 'bundle'], {
       cwd: dir,
