@@ -1,8 +1,10 @@
 /**
  * The patched express-rate-limit (pnpm-workspace.yaml, patches/): the draft-8 partition key (`pk`)
  * of each rate-limit key is hashed once and remembered (a bounded map), instead of a SHA-256 per
- * limiter per request, and the client address is no longer read for a disabled debug line. Fails
- * when the patch stops applying (an upgrade, a changed file); the headers stay what they were.
+ * limiter per request, the client address is no longer read for a disabled debug line, and the
+ * legacy headers leave the `Date` header to Node (which formats it once a second) unless the
+ * response will not send one. Fails when the patch stops applying (an upgrade, a changed file);
+ * the headers stay what they were.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ describe('the express-rate-limit patch', () => {
       const source = readFileSync(path.join(dir, file), 'utf8');
       expect(source).toContain('partitionKeys.get(key)');
       expect(source).toContain('if (debug.enabled) debug("request from ip %o", request.ip)');
+      expect(source).toContain('if (!response.sendDate) response.setHeader("Date"');
     }
   });
 
@@ -42,6 +45,32 @@ describe('the express-rate-limit patch', () => {
       }
     } finally {
       server.close();
+    }
+  });
+
+  it('leaves the Date header to Node, and sets it when Node will not', async () => {
+    for (const sendDate of [true, false]) {
+      const set: string[] = [];
+      const app = express();
+      app.use((_req, res, next) => {
+        res.sendDate = sendDate;
+        const setHeader = res.setHeader.bind(res);
+        res.setHeader = (name, value) => (set.push(name.toLowerCase()), setHeader(name, value));
+        next();
+      });
+      app.use(rateLimit({ windowMs: 60_000, limit: 10, standardHeaders: false, legacyHeaders: true, validate: false, keyGenerator: () => 'key:date' }));
+      app.get('/', (_req, res) => res.send('ok'));
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      try {
+        const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+        expect(set).toContain('x-ratelimit-reset');
+        expect(set.includes('date')).toBe(!sendDate);
+        // A Date header either way, a valid HTTP date.
+        expect(Number.isNaN(Date.parse(response.headers.get('date') ?? ''))).toBe(false);
+      } finally {
+        server.close();
+      }
     }
   });
 });
