@@ -81,11 +81,11 @@ export function serializeError(error: unknown): unknown {
 }
 
 /**
- * How stdout is written: lines are gathered up to this many bytes before a write (one write of a
- * few lines instead of one per request, each a system call on libuv's thread pool), and written
- * at least this often when fewer arrive.
+ * How stdout is written: lines are gathered up to this many bytes before a write (one write of
+ * dozens of lines instead of one per request, each a system call on libuv's thread pool; below
+ * sonic-boom's largest write, 16 KiB), and written at least this often when fewer arrive.
  */
-export const LOG_BUFFER_BYTES = 4096;
+export const LOG_BUFFER_BYTES = 16_000;
 export const LOG_FLUSH_MS = 100;
 
 /**
