@@ -15,7 +15,11 @@
 // and the upstream stand-in on core 1, so the load generator never starves the server; its own
 // CPU use is measured and reported.
 // Interleaved rounds, medians, each ratio against its reference; throughput at BENCH_CONNECTIONS
-// (32) and latency p50/p99 at 1 (to the microsecond) and 32 connections. Writes results/bench-*.json and
+// (32) and latency p50/p99 at 1 (to the microsecond) and 32 connections. In a round the
+// throughput of every row is measured first, one row after another in an order that puts each
+// ratio's two sides next to each other, forwards in even rounds and backwards in odd ones, then
+// the latency at 1 connection: on a shared machine whose speed drifts over minutes, the two sides
+// of a ratio are measured seconds apart, and neither always first. Writes results/bench-*.json and
 // results/bench-latest.md, and prints the table.
 import { fork } from 'node:child_process';
 import http from 'node:http';
@@ -29,10 +33,11 @@ import { freePort } from '@connector-credentials/testkit/ports';
 import { machine, pin, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
 import { writeReadmeBlock } from './readme.mjs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+// A server reaches its steady speed after about 6 s under load (its JIT); the references sooner.
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 6);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? Math.max(1, Math.round(SECONDS / 2)));
 const ACCOUNT = 'ca_Xo9ADr3cBz1p';
 const BARE_EXPRESS = 'bare Express';
@@ -116,14 +121,15 @@ try {
   // bare proxy does.
   const noCache = (s) => ({ ...s, headers: { ...s.headers, 'Cache-Control': 'no-cache' } });
   const validatorUrl = `${validatorAlone.url}${new URL(warm.url).pathname}`;
+  // In the order they are measured: each ratio's two sides next to each other, or one apart.
   rows = [
     { name: 'bare node:http', url: `${bareHttp.url}/x`, headers: {} },
     { name: BARE_EXPRESS, url: `${bareExpress.url}/x`, headers: {} },
     { name: VALIDATOR_ALONE, url: validatorUrl, headers: {} },
-    { name: BARE_PROXY, url: `${bareProxy.url}/x`, headers: {} },
     { name: WARM, ...warm },
-    { name: UNCACHED, ...noCache(uncached) },
     { name: WARM_REDIS, ...warmRedis },
+    { name: BARE_PROXY, url: `${bareProxy.url}/x`, headers: {} },
+    { name: UNCACHED, ...noCache(uncached) },
     { name: UNCACHED_REDIS, ...noCache(uncachedRedis) },
   ];
 } catch (error) {
@@ -185,19 +191,26 @@ try {
 
   const measured = rows.map(() => ({ rps: [], p50: [], p99: [], p50c1: [], p99c1: [], cpu: [], errors: 0, non2xx: 0 }));
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const [index, row] of rows.entries()) {
+    const order = [...rows.keys()];
+    if (round % 2 === 1) order.reverse();
+    for (const index of order) {
       const m = measured[index];
-      const { result, generatorCpu } = await measure(row, CONNECTIONS, SECONDS);
+      const { result, generatorCpu } = await measure(rows[index], CONNECTIONS, SECONDS);
       m.rps.push(result.requests.average);
       m.p50.push(result.latency.p50);
       m.p99.push(result.latency.p99);
       m.cpu.push(generatorCpu);
-      const single = await sequential(row, LATENCY_SECONDS);
+      m.errors += result.errors + result.timeouts;
+      m.non2xx += result.non2xx;
+      await sleep(300);
+    }
+    for (const index of order) {
+      const m = measured[index];
+      const single = await sequential(rows[index], LATENCY_SECONDS);
       m.p50c1.push(single.p50);
       m.p99c1.push(single.p99);
-      m.errors += result.errors + result.timeouts + single.errors;
-      m.non2xx += result.non2xx + single.non2xx;
-      await sleep(300);
+      m.errors += single.errors;
+      m.non2xx += single.non2xx;
     }
   }
   // The upstream's own latency at concurrency 1, for the latency the server adds.
@@ -222,8 +235,8 @@ try {
   });
   const row = (name) => results.find((r) => r.name === name);
   const ratios = RATIOS.map(({ of, reference, target }) => {
-    // The median of the rounds' ratios: each round measures the pair a few seconds apart, so a
-    // change in the machine's load between rounds moves both sides of a round's ratio alike.
+    // The median of the rounds' ratios: each round measures the pair seconds apart (next to each
+    // other, or one row apart), so a change in the machine's speed moves both sides alike.
     const [a, b] = [of, reference].map((name) => measured[rows.findIndex((r) => r.name === name)].rps);
     const rounds = a.map((rps, round) => +(rps / b[round]).toFixed(3));
     const ratio = +median(rounds).toFixed(2);
@@ -262,7 +275,7 @@ try {
     '',
     `Machine: ${summary.cpu}, ${summary.cores} cores, ${summary.memory_gib} GiB, ${summary.os}, Node ${summary.node}.`,
     `Settings: ${summary.settings}. Pinning: ${summary.pinned}.`,
-    `autocannon on loopback: ${CONNECTIONS} connections for ${SECONDS} s and 1 connection for ${LATENCY_SECONDS} s per row and round, ${ROUNDS} interleaved rounds after a ${WARMUP} s warm-up; medians.`,
+    `autocannon on loopback: ${CONNECTIONS} connections for ${SECONDS} s and 1 connection for ${LATENCY_SECONDS} s per row and round, ${ROUNDS} interleaved rounds after a ${WARMUP} s warm-up (in a round every row's throughput, in the order of the table, backwards in odd rounds, then every row's latency at 1 connection); medians.`,
     '',
     `| target | req/s (c${CONNECTIONS}) | p50 ms c1 | p99 ms c1 | p50 ms c${CONNECTIONS} | p99 ms c${CONNECTIONS} | generator CPU | errors | non-2xx |`,
     '|---|---|---|---|---|---|---|---|---|',
