@@ -54,3 +54,26 @@ export class ApiError<TEnvelope = unknown> extends Error {
 export function isApiError(value: unknown): value is ApiError {
   return value instanceof ApiError;
 }
+
+/** The codes of a request that got no answer. */
+export type NoAnswerCode = 'ABORTED' | 'TIMEOUT' | 'NETWORK_ERROR';
+
+/**
+ * The `ApiError` of a request that got no answer: cut short by the caller (`ABORTED`), out of
+ * time (`TIMEOUT`, after `timeoutMs`), or failed before any answer (`NETWORK_ERROR`, described by
+ * its cause). Status 0. What the client's transport throws; for other transports (the server's
+ * pooled reads) to fail the same way.
+ */
+export function noAnswerError(code: NoAnswerCode, init: { requestId: string | undefined; cause?: unknown; timeoutMs?: number | undefined }): ApiError {
+  const message =
+    code === 'ABORTED' ? 'The request was aborted.' : code === 'TIMEOUT' ? `No response within ${init.timeoutMs ?? '?'} ms.` : `The request failed: ${describe(init.cause)}`;
+  return new ApiError({ message, code, status: 0, requestId: init.requestId, cause: init.cause });
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as { cause?: unknown }).cause;
+    return inner instanceof Error ? `${cause.message} (${inner.message})` : cause.message;
+  }
+  return String(cause);
+}

@@ -1,4 +1,4 @@
-import { ApiError } from './errors.js';
+import { ApiError, noAnswerError } from './errors.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt (GET and HEAD only). Default 2; 0 disables retries. */
@@ -54,7 +54,7 @@ async function pause(ms: number, signal: AbortSignal, requestId: string | undefi
   try {
     await sleep(ms, signal);
   } catch (cause) {
-    throw new ApiError({ message: 'The request was aborted.', code: 'ABORTED', status: 0, requestId, cause });
+    throw noAnswerError('ABORTED', { requestId, cause });
   }
 }
 
@@ -98,20 +98,14 @@ export function createTransport(options: TransportOptions = {}): (input: Request
       } catch (cause) {
         if (cause instanceof ApiError) throw cause;
         if (callerSignal.aborted) {
-          throw new ApiError({ message: 'The request was aborted.', code: 'ABORTED', status: 0, requestId, cause });
+          throw noAnswerError('ABORTED', { requestId, cause });
         }
         const timedOut = timeout.aborted;
         if (more) {
           await pause(backoff(attempt), callerSignal, requestId);
           continue;
         }
-        throw new ApiError({
-          message: timedOut ? `No response within ${timeoutMs} ms.` : `The request failed: ${describe(cause)}`,
-          code: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
-          status: 0,
-          requestId,
-          cause,
-        });
+        throw noAnswerError(timedOut ? 'TIMEOUT' : 'NETWORK_ERROR', { requestId, cause, timeoutMs });
       }
       if (more && RETRY_STATUSES.has(response.status)) {
         const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
@@ -124,12 +118,4 @@ export function createTransport(options: TransportOptions = {}): (input: Request
       return response;
     }
   };
-}
-
-function describe(cause: unknown): string {
-  if (cause instanceof Error) {
-    const inner = (cause as { cause?: unknown }).cause;
-    return inner instanceof Error ? `${cause.message} (${inner.message})` : cause.message;
-  }
-  return String(cause);
 }

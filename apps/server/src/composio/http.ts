@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { Pool } from 'undici';
-import { ApiError, errorOfResponse, REQUEST_ID_HEADER } from '@connector-credentials/client';
+import { ApiError, errorOfResponse, noAnswerError, REQUEST_ID_HEADER } from '@connector-credentials/client';
 import type { ComposioPaths } from '@connector-credentials/types';
 
 /** The connected-account path of each API version, from the generated paths. */
@@ -64,14 +64,6 @@ const headerOf = (headers: IncomingHttpHeaders, name: string): string | null => 
   return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
 };
 
-function describe(cause: unknown): string {
-  if (cause instanceof Error) {
-    const inner = (cause as { cause?: unknown }).cause;
-    return inner instanceof Error ? `${cause.message} (${inner.message})` : cause.message;
-  }
-  return String(cause);
-}
-
 export function createComposioHttp(options: ComposioHttpOptions): ComposioHttp {
   const base = new URL(options.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
@@ -89,13 +81,9 @@ export function createComposioHttp(options: ComposioHttpOptions): ComposioHttp {
   function failed(cause: unknown, status: number, requestId: string): ApiError {
     const code = (cause as { code?: unknown } | null)?.code;
     if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return tooLarge(status, requestId);
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-      return new ApiError({ message: `No response within ${options.timeoutMs} ms.`, code: 'TIMEOUT', status: 0, requestId, cause });
-    }
-    if (code === 'UND_ERR_ABORTED' || (cause as Error | null)?.name === 'AbortError') {
-      return new ApiError({ message: 'The request was aborted.', code: 'ABORTED', status: 0, requestId, cause });
-    }
-    return new ApiError({ message: `The request failed: ${describe(cause)}`, code: 'NETWORK_ERROR', status: 0, requestId, cause });
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return noAnswerError('TIMEOUT', { requestId, cause, timeoutMs: options.timeoutMs });
+    if (code === 'UND_ERR_ABORTED' || (cause as Error | null)?.name === 'AbortError') return noAnswerError('ABORTED', { requestId, cause });
+    return noAnswerError('NETWORK_ERROR', { requestId, cause });
   }
 
   return {
