@@ -49,7 +49,9 @@ try {
 
   const fromClient = createRequire(path.join(root, CLIENT, 'package.json'));
   const { publint } = await import(fromClient.resolve('publint'));
-  const attw = path.join(path.dirname(fromClient.resolve('@arethetypeswrong/cli/package.json')), 'dist', 'index.js');
+  // arethetypeswrong is the test kit's, which the packages' own tests run it through.
+  const fromTestkit = createRequire(path.join(root, 'packages', 'testkit', 'package.json'));
+  const attw = path.join(path.dirname(fromTestkit.resolve('@arethetypeswrong/cli/package.json')), 'dist', 'index.js');
   mkdirSync(out, { recursive: true });
 
   for (const pkg of PUBLISHED) {
