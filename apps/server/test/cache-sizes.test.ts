@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectedAccount } from '@connector-credentials/types';
 import { createSpecValidator, openapiBundlePath, startLoopbackServer, type LoopbackServer } from '@connector-credentials/testkit';
-import { KEYS, startTestServer, type TestServer } from './helpers.js';
+import { answerAccounts, KEYS, startTestServer, type TestServer } from './helpers.js';
 
 const account = createSpecValidator(openapiBundlePath('composio'))
   .responseExamples()
@@ -19,10 +19,7 @@ let standard: TestServer;
 beforeAll(async () => {
   upstream = await startLoopbackServer();
   // An ACTIVE account without an expiry: cached for CACHE_TTL_MS.
-  upstream.handle((req, res) => {
-    const id = decodeURIComponent(req.url!.split('/').pop()!.split('?')[0]!);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...account, id }));
-  });
+  answerAccounts(upstream, () => account);
   const cached = { CACHE_TTL_MS: '60000' };
   [small, standard] = await Promise.all([
     startTestServer({ composioBaseUrl: upstream.url, env: { ...cached, CREDENTIALS_CACHE_MAX_ENTRIES: '1', REGISTRY_CACHE_MAX_ENTRIES: '1' } }),

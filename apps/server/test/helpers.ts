@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createAitronosClient, type AitronosClient } from '@connector-credentials/client';
-import { pgliteDataDir } from '@connector-credentials/testkit';
+import { pgliteDataDir, type LoopbackServer } from '@connector-credentials/testkit';
 import { sha256Hex } from '../src/auth.js';
 import type { ComposioRequestHook } from '../src/composio/http.js';
 import { loadConfig } from '../src/config.js';
@@ -111,3 +111,19 @@ export const preferFromCredentialId: ComposioRequestHook = (path, headers) => {
   if (scenario) headers.Prefer = `example=${scenario}`;
   if (status) headers.Prefer = `code=${status}`;
 };
+
+/**
+ * Makes a loopback stand-in answer `GET …/connected_accounts/{id}` as Composio does: the account
+ * `accountOf(id)` gives, under that id, or Composio's 404 envelope when it gives none.
+ */
+export function answerAccounts(upstream: LoopbackServer, accountOf: (id: string) => object | undefined): void {
+  upstream.handle((req, res) => {
+    const id = decodeURIComponent(req.url!.split('?')[0]!.split('/').pop()!);
+    const account = accountOf(id);
+    if (account === undefined) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Connected account not found', code: 404, status: 404, slug: 'not_found' } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...account, id }));
+  });
+}

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectedAccount } from '@connector-credentials/types';
 import { createSpecValidator, openapiBundlePath, startLoopbackServer, startPostgres, type LoopbackServer, type PostgresServer } from '@connector-credentials/testkit';
-import { KEYS, startTestServer, type TestServer } from './helpers.js';
+import { answerAccounts, KEYS, startTestServer, type TestServer } from './helpers.js';
 
 const examples = new Map(
   createSpecValidator(openapiBundlePath('composio'))
@@ -21,12 +21,9 @@ let postgres: PostgresServer;
 beforeAll(async () => {
   [upstream, postgres] = await Promise.all([startLoopbackServer(), startPostgres()]);
   // `ca_<example>_<n>` is the Composio example <example> under that id; anything else is a 404.
-  upstream.handle((req, res) => {
-    const id = decodeURIComponent(req.url!.split('/').pop()!.split('?')[0]!);
+  answerAccounts(upstream, (id) => {
     const name = /^ca_(\w+?)_\d+$/.exec(id)?.[1];
-    const account = name ? examples.get(name) : undefined;
-    if (!account) return res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Connected account not found', code: 404, status: 404, slug: 'not_found' } }));
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...account, id }));
+    return name ? examples.get(name) : undefined;
   });
 });
 afterAll(async () => {

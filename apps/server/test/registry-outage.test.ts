@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ConnectedAccount } from '@connector-credentials/types';
 import { createSpecValidator, openapiBundlePath, startLoopbackServer, startPostgres, startTcpProxy, type LoopbackServer, type PostgresServer, type TcpProxy } from '@connector-credentials/testkit';
-import { KEYS, startTestServer, type TestServer } from './helpers.js';
+import { answerAccounts, KEYS, startTestServer, type TestServer } from './helpers.js';
 
 const account = createSpecValidator(openapiBundlePath('composio'))
   .responseExamples()
@@ -26,10 +26,7 @@ let postgres: PostgresServer;
 beforeAll(async () => {
   [upstream, postgres] = await Promise.all([startLoopbackServer(), startPostgres()]);
   // Every connection id is an active OAuth2 account: Composio is never the trouble here.
-  upstream.handle((req, res) => {
-    const id = decodeURIComponent(req.url!.split('/').pop()!.split('?')[0]!);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...account, id }));
-  });
+  answerAccounts(upstream, () => account);
 });
 afterAll(async () => {
   await upstream?.close();

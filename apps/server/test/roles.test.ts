@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
 import { startServer } from '../src/server.js';
 import { loadSpec } from '../src/specs.js';
-import { API_KEYS_JSON, KEYS, LogCapture, startTestServer, type TestServer } from './helpers.js';
+import { answerAccounts, API_KEYS_JSON, KEYS, LogCapture, startTestServer, type TestServer } from './helpers.js';
 
 const account = createSpecValidator(openapiBundlePath('composio'))
   .responseExamples()
@@ -21,10 +21,7 @@ let upstream: LoopbackServer;
 beforeAll(async () => {
   upstream = await startLoopbackServer();
   // Every `ca_…` id is the same ACTIVE account under that id.
-  upstream.handle((req, res) => {
-    const id = decodeURIComponent(req.url!.split('/').pop()!.split('?')[0]!);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...account, id }));
-  });
+  answerAccounts(upstream, () => account);
 });
 afterAll(() => upstream?.close());
 
