@@ -81,6 +81,21 @@ export function serializeError(error: unknown): unknown {
 }
 
 /**
+ * pino's `isoTime`, formatted once per millisecond: lines of the same millisecond (a server under
+ * load writes several) share the string instead of each making a Date and formatting it.
+ */
+let lastMs = Number.NaN;
+let lastTime = '';
+export function isoTimeOncePerMs(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
+}
+
+/**
  * How stdout is written: lines are gathered up to this many bytes before a write (one write of
  * dozens of lines instead of one per request, each a system call on libuv's thread pool; below
  * sonic-boom's largest write, 16 KiB), and written at least this often when fewer arrive.
@@ -98,7 +113,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       base: { service: 'connector-credentials-server' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeOncePerMs,
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
       serializers: { err: serializeError },
     },

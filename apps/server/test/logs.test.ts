@@ -3,9 +3,10 @@
  * scenarios (successes and failures) is captured and searched for every secret of the fixtures,
  * the callers' keys and the Composio key. And each credential read leaves one audit line.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createSpecValidator, openapiBundlePath } from '@connector-credentials/testkit';
-import { COMPOSIO_TEST_KEY, KEYS, preferFromCredentialId, startTestServer, type TestServer } from './helpers.js';
+import { COMPOSIO_TEST_KEY, KEYS, LogCapture, preferFromCredentialId, startTestServer, type TestServer } from './helpers.js';
+import { createLogger } from '../src/logging.js';
 
 const composio = createSpecValidator(openapiBundlePath('composio'));
 const examples = composio.responseExamples().filter((e) => e.path === '/api/v3/connected_accounts/{nanoid}' && e.status === '200');
@@ -69,5 +70,29 @@ describe('logs', () => {
     }
     const outcomes = new Set(audits.map((a) => a.outcome));
     expect(outcomes).toEqual(new Set(['success', 'UPSTREAM_AUTH_ERROR', 'CONNECTION_NOT_FOUND', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_ERROR']));
+  });
+
+  it("carry the time each line was written, in ISO form, to the millisecond", () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const capture = new LogCapture();
+      const logger = createLogger('info', capture);
+      const at = Date.UTC(2026, 10, 29, 6, 30, 0, 123);
+      vi.setSystemTime(at);
+      logger.info('first');
+      logger.info('same millisecond');
+      vi.setSystemTime(at + 1);
+      logger.info('next millisecond');
+      vi.setSystemTime(at + 60_000);
+      logger.info('a minute on');
+      expect(capture.records().map((r) => r.time)).toEqual([
+        '2026-11-29T06:30:00.123Z',
+        '2026-11-29T06:30:00.123Z',
+        '2026-11-29T06:30:00.124Z',
+        '2026-11-29T06:31:00.123Z',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
