@@ -21,6 +21,8 @@ const minimum = manifest.engines.node.replace(/^>=/, '').split('.').map(Number);
 const toolchain = path.join(root, '.cache', 'toolchain');
 const toolchainBin = path.join(toolchain, 'node_modules', '.bin');
 const nodeBin = path.join(toolchain, 'node_modules', 'node', 'bin', 'node');
+/** How often a long-lived command (`runForwardingSignals`) checks that what started it is still there. */
+const ORPHAN_CHECK_MS = 500;
 
 function atLeast(version, wanted) {
   const parts = version.split('.').map(Number);
@@ -99,12 +101,29 @@ export function run(command, args, options = {}) {
 /**
  * Runs a long-lived command (a server, a re-run of this command) and passes it the signals this
  * process gets, so that stopping this process (Ctrl-C, or a supervisor's SIGTERM sent to it
- * alone) stops the command too instead of leaving it running. Resolves with its exit code.
+ * alone) stops the command too instead of leaving it running; and stops it when the process that
+ * started this one goes away. Resolves with its exit code.
  */
 export function runForwardingSignals(command, args, options = {}) {
   const child = spawn(command, args, { cwd: root, stdio: 'inherit', ...options });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-  return new Promise((resolve) => child.once('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1))));
+  // npm runs a script through `sh -c`, and passes a signal it gets to that shell, which ends
+  // without passing it on: this process is then left to init. When the process that started this
+  // one is gone (npm or its shell stopped, even by SIGKILL), the command is stopped as by SIGTERM.
+  const parent = process.ppid;
+  const orphaned = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(orphaned);
+      child.kill('SIGTERM');
+    }
+  }, ORPHAN_CHECK_MS);
+  orphaned.unref();
+  return new Promise((resolve) =>
+    child.once('exit', (status, signal) => {
+      clearInterval(orphaned);
+      resolve(status ?? (signal ? 128 : 1));
+    }),
+  );
 }
 
 /** What an install depends on: the lockfile, the workspace settings and every manifest. */
