@@ -5,7 +5,7 @@
  * line). Fails when the patch stops applying; and the bytes written are the lines, in order, in
  * writes of at most sonic-boom's largest write, whatever the characters.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,8 @@ describe('the sonic-boom patch', () => {
   it('is applied to the copy pino uses', () => {
     const source = readFileSync(sonicBoomPath, 'utf8');
     expect(source).toContain('last === this._lastBuf ? this._lastBufLen : Buffer.byteLength(last)');
-    expect(readdirSync(path.dirname(sonicBoomPath))).toContain('index.js');
+    // pnpm installs a patched copy under a name of its own, with the patch's hash.
+    expect(sonicBoomPath).toMatch(/sonic-boom@4\.2\.1_patch_hash=[0-9a-f]+/);
   });
 
   it('writes every line, in order, in writes no larger than its largest, with multi-byte characters', async () => {
