@@ -1,12 +1,11 @@
 import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
-import { rateLimit, type Options as RateLimitOptions, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { AitronosOperations } from '@connector-credentials/types';
 import type { Logger } from 'pino';
-import { authorizeOperation, authorizeUnknownPath, matchOperation, meets, readOperationAccess, type OperationAccess } from './access.js';
-import { authenticationOf, METRICS_ROLES, principalOf, requireRole, type KeyRing, type Principal } from './auth.js';
+import { authorizeOperation, authorizeUnknownPath, matchOperation, readOperationAccess, type OperationAccess } from './access.js';
+import { METRICS_ROLES, requireRole, type KeyRing } from './auth.js';
 import type { ComposioGateway, ReadinessResult } from './composio/index.js';
 import type { CredentialsReader } from './credentials-reader.js';
 import { AppError, errorRenderer } from './errors.js';
@@ -17,7 +16,7 @@ import { getAdminCredentials, getAdminCredentialsByConnection } from './operatio
 import { deleteCredential, registerCredential } from './operations/registry-admin.js';
 import { API_PATH } from './paths.js';
 import type { Registry } from './registry/registry.js';
-import type { SharedRateLimits } from './shared/rate-limit-store.js';
+import { createRateLimits, inProcessCounters, type RateLimitCounters, type RateLimitSettings } from './rate-limits.js';
 import { bundledSpecPath, docsPath } from './specs.js';
 
 export interface AppDependencies {
@@ -28,11 +27,11 @@ export interface AppDependencies {
   gateway: ComposioGateway;
   readiness: () => Promise<ReadinessResult>;
   /** Where rate-limit counters live (shared through Redis); in process when absent. */
-  rateLimits?: SharedRateLimits;
+  rateLimitCounters?: RateLimitCounters;
   metrics: Metrics;
   /** Validate every response against the spec (development and tests); a failure is a 500. */
   validateResponses: boolean;
-  rateLimit: { windowMs: number; perKey: number; perAddress: number };
+  rateLimit: RateLimitSettings;
   trustProxy: boolean | number | string;
   /** The Aitronos spec served, validated and authorized (tests pass altered copies). */
   spec: Record<string, unknown>;
@@ -92,32 +91,6 @@ function metricsObserver(metrics: Metrics): FinishObserver {
     child.count.inc();
     child.duration.observe(elapsedMs / 1000);
   };
-}
-
-/** The per-key limit's counter of a caller. */
-const perKeyCounter = (principal: Principal) => `key:${principal.name}`;
-
-function limiter(name: string, limit: number, windowMs: number, metrics: Metrics, store: Store | undefined, extra: Partial<RateLimitOptions> = {}): RequestHandler {
-  return rateLimit({
-    windowMs,
-    limit,
-    identifier: name,
-    standardHeaders: 'draft-8',
-    legacyHeaders: true,
-    // The library's configuration checks run on every request and log to the console; this
-    // configuration is fixed and tested, and proxies are set with TRUST_PROXY.
-    validate: false,
-    ...(store && { store }),
-    handler: (req, _res, next) => {
-      metrics.rateLimited.inc({ limit: name });
-      // express-rate-limit puts its RateLimitInfo on the request, untyped.
-      const info: unknown = Reflect.get(req, 'rateLimit');
-      const reset = typeof info === 'object' && info !== null && 'resetTime' in info && info.resetTime instanceof Date ? info.resetTime : undefined;
-      const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
-      next(new AppError('RATE_LIMIT_EXCEEDED', { systemMessage: `Rate limit ${name} exceeded (${limit} per ${windowMs / 1000} s)`, retryAfterSeconds: seconds }));
-    },
-    ...extra,
-  });
 }
 
 /**
@@ -198,28 +171,13 @@ export function createApp(deps: AppDependencies): Express {
   });
 
   // Every other route counts against the caller's address, keys or not. An operation's route is
-  // matched first (its refusals, 429 included, count under it), then its key is checked as its
-  // spec declares: an unauthenticated caller learns nothing about what is valid. Then the per-key
-  // limit, the JSON body (when there is one; a chunked body was refused above, so a body
-  // announces its length), validation and the handler, all on the operation's one route: a
-  // request is matched to its route once.
-  const shared = deps.rateLimits;
-  const perAddress = limiter('per-address', deps.rateLimit.perAddress, deps.rateLimit.windowMs, deps.metrics, shared?.perAddress);
-  const perKey = limiter('per-key', deps.rateLimit.perKey, deps.rateLimit.windowMs, deps.metrics, shared?.perKey, {
-    keyGenerator: (_req, res) => perKeyCounter(principalOf(res)),
-  });
-  /**
-   * An operation's per-address limit. With shared counters it also counts the per-key hit of a
-   * caller the key check will let in, in the same round trip (see shared/rate-limit-store.ts).
-   */
-  const perAddressOf = (operation: (typeof operations)[number]): RequestHandler =>
-    shared === undefined
-      ? perAddress
-      : (req, res, next) => {
-          const authentication = authenticationOf(deps.keyRing, req, res);
-          const counted = authentication.ok && meets(authentication.principal, operation.requirements) ? perKeyCounter(authentication.principal) : undefined;
-          shared.together(counted, () => void perAddress(req, res, next));
-        };
+  // matched first (its refusals, 429 included, count under it); then both rate limits in one pass
+  // (per address, and per key when the operation accepts the key); then its key is checked as its
+  // spec declares: an unauthenticated caller learns nothing about what is valid. Then the JSON
+  // body (when there is one; a chunked body was refused above, so a body announces its length),
+  // validation and the handler, all on the operation's one route: a request is matched to its
+  // route once.
+  const limits = createRateLimits(deps.rateLimit, deps.rateLimitCounters ?? inProcessCounters(deps.rateLimit), deps.keyRing, deps.metrics);
   // Request bodies are JSON; another content type is left unparsed for the validator to refuse (415).
   const json = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
   const parseBody: RequestHandler = (req, res, next) => (req.headers['content-length'] === undefined ? next() : json(req, res, next));
@@ -235,12 +193,12 @@ export function createApp(deps: AppDependencies): Express {
   for (const operation of operations) {
     // Each handler is typed by its own operation; Express takes them all as plain handlers.
     const handler = HANDLERS[operation.operationId as keyof typeof HANDLERS](services) as unknown as RequestHandler;
-    app[operation.method](operation.route, matchOperation(operation), perAddressOf(operation), authorizeOperation(deps.keyRing, operation), perKey, parseBody, ...validator, handler);
+    app[operation.method](operation.route, matchOperation(operation), limits.operation(operation), authorizeOperation(deps.keyRing, operation), parseBody, ...validator, handler);
   }
 
   // What is no operation: the per-address limit, then the public files, else a key, the per-key
   // limit and the validator's 404 or 405.
-  app.use(perAddress);
+  app.use(limits.perAddress);
 
   // The contract itself, public: rendered reference docs and the bundled spec. The file is sent
   // from its own directory as root: in a production tree it lives under node_modules/.pnpm, and
@@ -256,7 +214,7 @@ export function createApp(deps: AppDependencies): Express {
 
   // Paths under the API that are no operation need a key too (then 404 or 405).
   app.use(API_PATH, authorizeUnknownPath(deps.keyRing, operations));
-  app.use((req, res, next) => (res.locals.principal === undefined ? next() : perKey(req, res, next)));
+  app.use((req, res, next) => (res.locals.principal === undefined ? next() : limits.perKey(req, res, next)));
   app.use(validator);
 
   app.use((_req, _res, next) => next(new AppError('ROUTE_NOT_FOUND')));

@@ -15,7 +15,7 @@ import { openDatabase } from './registry/database.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { loadSpec } from './specs.js';
 import { createMemoryStore, createRedisStore, type CredentialStore } from './shared/credential-store.js';
-import { createSharedRateLimits } from './shared/rate-limit-store.js';
+import { createSharedCounters } from './shared/rate-limit-store.js';
 
 export interface StartOptions {
   logger?: Logger;
@@ -116,7 +116,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     validateResponses: config.validateResponses,
     rateLimit: config.rateLimit,
     trustProxy: config.trustProxy,
-    ...(shared && { rateLimits: createSharedRateLimits(shared.client, `${REDIS_PREFIX}ratelimit:`, fallback) }),
+    ...(shared && { rateLimitCounters: createSharedCounters(shared.client, `${REDIS_PREFIX}ratelimit:`, config.rateLimit, fallback) }),
     spec,
     operations,
   };

@@ -79,6 +79,54 @@ describe('rate limits', () => {
   });
 });
 
+describe('both rate limits in one pass, in process', () => {
+  // Its own server with small limits: what counts per key, and which limit refuses.
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({
+      composioBaseUrl: inject('composioMockUrl'),
+      onComposioRequest: preferFromCredentialId,
+      env: { RATE_LIMIT_PER_KEY: '8', RATE_LIMIT_PER_ADDRESS: '14', RATE_LIMIT_WINDOW_MS: '60000' },
+    });
+  });
+  afterAll(() => limited?.close());
+
+  it('counts per key only the requests the key check lets in and the address limit allows; refuses by the first limit exceeded', async () => {
+    const sequence: Array<Record<string, string>> = [
+      {}, // no key: 401
+      { 'X-API-Key': 'not-a-key' }, // 401
+      { 'X-Aitronos-Hub-Key': KEYS.readerHub.key }, // a key without the role: 403
+      { 'X-Aitronos-Hub-Key': KEYS.readerHub.key }, // 403
+      ...Array.from({ length: 11 }, () => ({ 'X-API-Key': KEYS.adminApi.key })),
+    ];
+    const answers: Array<{ status: number; limit: string | null; rateLimit: string | null; remaining: string | null }> = [];
+    for (const headers of sequence) {
+      const response = await fetch(`${limited.running.url}${path}/scenario--api_key`, { headers });
+      const body = (await response.json()) as ErrorEnvelope;
+      answers.push({
+        status: response.status,
+        limit: response.status === 429 ? (/Rate limit (\S+) exceeded/.exec(body.error.system_message ?? '')?.[1] ?? null) : null,
+        // Each limit's state without its seconds to reset, which depend on how long the sequence takes.
+        rateLimit: response.headers.get('ratelimit')?.replaceAll(/; t=\d+/g, '') ?? null,
+        remaining: response.headers.get('x-ratelimit-remaining'),
+      });
+    }
+    expect(answers.map((a) => a.status)).toEqual([401, 401, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200, 429, 429, 429]);
+    // The 13th and 14th requests are within the per-address limit and over the per-key one; the 15th is over both, refused per address.
+    expect(answers.slice(12).map((a) => a.limit)).toEqual(['per-key', 'per-key', 'per-address']);
+    // Refusals by key or role count per address alone, so the first admin request is the key's first.
+    expect(answers.slice(0, 4).map((a) => a.rateLimit)).toEqual([0, 1, 2, 3].map((i) => `"per-address"; r=${13 - i}`));
+    expect(answers[4]!.rateLimit).toBe('"per-address"; r=9, "per-key"; r=7');
+    expect(answers[13]!.rateLimit).toBe('"per-address"; r=0, "per-key"; r=0');
+    // Refused per address: not counted per key, so only the per-address limit is listed.
+    expect(answers[14]!.rateLimit).toBe('"per-address"; r=0');
+    expect(answers.map((a) => a.remaining)).toEqual(['13', '12', '11', '10', '7', '6', '5', '4', '3', '2', '1', '0', '0', '0', '0']);
+    const metrics = await (await fetch(`${limited.running.url}/metrics`, { headers: { 'X-API-Key': KEYS.adminApi.key } })).text();
+    expect(metrics).toMatch(/^rate_limited_total\{limit="per-key"\} 2$/m);
+    expect(metrics).toMatch(/^rate_limited_total\{limit="per-address"\} 1$/m);
+  });
+});
+
 describe('security headers and limits', () => {
   it('sends security headers on API answers', async () => {
     const response = await fetch(`${server.running.url}/healthz`);

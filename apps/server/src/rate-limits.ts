@@ -1,0 +1,192 @@
+/**
+ * The two rate limits: per client address and per API key, in one pass per request.
+ *
+ * Every request counts against its address. A request to an operation whose key the operation
+ * accepts also counts against its key, in the same pass, when its address is within its limit:
+ * its route knows the operation, and the key is authenticated once for the pass and the key check
+ * after it. A request refused per address, or without a key the operation accepts, does not count
+ * per key. Counting is the stores' (express-rate-limit's in-process `MemoryStore`, or Redis
+ * through `shared/rate-limit-store.ts`: one script run for both counters); this module reads the
+ * counts, writes the headers the spec describes and refuses with 429. express-rate-limit's
+ * middleware counts one limit per pass, so two limits cost two passes, each with its own key,
+ * headers and awaits.
+ *
+ * The headers (the spec's `RateLimit`, `RateLimit-Policy`, `X-RateLimit-*`): both counting limits
+ * in `RateLimit` and `RateLimit-Policy`, the per-address limit first, in the form of IETF
+ * draft-ietf-httpapi-ratelimit-headers-08 as express-rate-limit writes it (the same partition key,
+ * `pk`); `X-RateLimit-*` of the last counting limit, its reset in Unix time.
+ */
+import { hash } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, MemoryStore, type IncrementResponse, type Options } from 'express-rate-limit';
+import { LRUCache } from 'lru-cache';
+import { meets, type OperationAccess } from './access.js';
+import { authenticationOf, principalOf, type KeyRing, type Principal } from './auth.js';
+import { AppError } from './errors.js';
+import type { Metrics } from './metrics.js';
+
+export interface RateLimitSettings {
+  windowMs: number;
+  /** Requests per window per API key. */
+  perKey: number;
+  /** Requests per window per client address. */
+  perAddress: number;
+}
+
+/** The counts of one request: its address's, and its key's when it counted per key. */
+export interface RequestCounts {
+  address: IncrementResponse;
+  perKey?: IncrementResponse | undefined;
+}
+
+/** Where the counters live: in process, or shared (`shared/rate-limit-store.ts`). */
+export interface RateLimitCounters {
+  /**
+   * Counts a hit of `address`, and of `perKey` when one is given and the address's count is
+   * within `perAddressLimit`.
+   */
+  count(address: string, perKey: string | undefined): Promise<RequestCounts>;
+  /** Counts a hit of a key alone (a request to what is no operation, after its key check). */
+  countKey(perKey: string): Promise<IncrementResponse>;
+}
+
+/** A limit's counter of an API key. */
+export const perKeyCounter = (principal: Principal) => `key:${principal.name}`;
+
+/** What a store needs to count: the window (express-rate-limit's stores take its options). */
+export const storeOptions = (windowMs: number) => ({ windowMs }) as Options;
+
+/** Counts both limits with the given counting functions, the per-key one only within the per-address limit. */
+export function countBoth(
+  countAddress: (key: string) => Promise<IncrementResponse>,
+  countKey: (key: string) => Promise<IncrementResponse>,
+  perAddressLimit: number,
+): RateLimitCounters['count'] {
+  return async (address, perKey) => {
+    const counted = await countAddress(address);
+    // The store's object may be counted again before it is read: its figures are copied now.
+    const addressCounts = { totalHits: counted.totalHits, resetTime: counted.resetTime };
+    if (perKey === undefined || addressCounts.totalHits > perAddressLimit) return { address: addressCounts };
+    const key = await countKey(perKey);
+    return { address: addressCounts, perKey: { totalHits: key.totalHits, resetTime: key.resetTime } };
+  };
+}
+
+/** The counters of one instance, in express-rate-limit's in-process stores. */
+export function inProcessCounters(settings: RateLimitSettings): RateLimitCounters {
+  const addresses = new MemoryStore();
+  const keys = new MemoryStore();
+  addresses.init(storeOptions(settings.windowMs));
+  keys.init(storeOptions(settings.windowMs));
+  return {
+    count: countBoth((key) => addresses.increment(key), (key) => keys.increment(key), settings.perAddress),
+    countKey: async (key) => {
+      const counted = await keys.increment(key);
+      return { totalHits: counted.totalHits, resetTime: counted.resetTime };
+    },
+  };
+}
+
+/** The rate-limit middleware of the server. */
+export interface RateLimits {
+  /** First on an operation's route, after it is matched and before its key check: both limits. */
+  operation(operation: OperationAccess): RequestHandler;
+  /** What is no operation: the per-address limit. */
+  perAddress: RequestHandler;
+  /** What is no operation, after its key check: the per-key limit. */
+  perKey: RequestHandler;
+}
+
+/** A partition key per counter, as express-rate-limit makes it: the first 12 hex digits of its SHA-256, in base64. */
+const partitionKey = (counter: string) => Buffer.from(hash('sha256', counter, 'hex').slice(0, 12)).toString('base64');
+
+export function createRateLimits(settings: RateLimitSettings, counters: RateLimitCounters, keyRing: KeyRing, metrics: Metrics): RateLimits {
+  const windowSeconds = Math.ceil(settings.windowMs / 1000);
+  const limits = {
+    'per-address': settings.perAddress,
+    'per-key': settings.perKey,
+  } as const;
+  type LimitName = keyof typeof limits;
+
+  // A limit's policy for a counter does not change: made once per counter (addresses are many, so a bounded cache).
+  const policies = new LRUCache<string, string>({ max: 10_000 });
+  const policyOf = (name: LimitName, counter: string) => {
+    const cacheKey = `${name} ${counter}`;
+    let policy = policies.get(cacheKey);
+    if (policy === undefined) {
+      policy = `"${name}"; q=${limits[name]}; w=${windowSeconds}; pk=:${partitionKey(counter)}:`;
+      policies.set(cacheKey, policy);
+    }
+    return policy;
+  };
+
+  const secondsUntil = (reset: Date | undefined, now: number) => (reset ? Math.max(0, Math.ceil((reset.getTime() - now) / 1000)) : windowSeconds);
+  const stateOf = (name: LimitName, counted: IncrementResponse, now: number) => `"${name}"; r=${Math.max(limits[name] - counted.totalHits, 0)}; t=${secondsUntil(counted.resetTime, now)}`;
+
+  function setLegacyHeaders(res: Response, name: LimitName, counted: IncrementResponse) {
+    res.setHeader('X-RateLimit-Limit', String(limits[name]));
+    res.setHeader('X-RateLimit-Remaining', String(Math.max(limits[name] - counted.totalHits, 0)));
+    if (counted.resetTime) res.setHeader('X-RateLimit-Reset', String(Math.ceil(counted.resetTime.getTime() / 1000)));
+  }
+
+  /** The 429 of a limit, its `Retry-After` the seconds until its window resets (at least one). */
+  function refusal(name: LimitName, counted: IncrementResponse): AppError {
+    metrics.rateLimited.inc({ limit: name });
+    return new AppError('RATE_LIMIT_EXCEEDED', {
+      systemMessage: `Rate limit ${name} exceeded (${limits[name]} per ${settings.windowMs / 1000} s)`,
+      retryAfterSeconds: Math.max(1, secondsUntil(counted.resetTime, Date.now())),
+    });
+  }
+
+  const addressOf = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? '');
+
+  /** Writes the headers of the limits that counted the request. */
+  function writeHeaders(res: Response, address: string, counts: RequestCounts, perKey: string | undefined) {
+    if (res.headersSent) return;
+    const now = Date.now();
+    if (counts.perKey === undefined || perKey === undefined) {
+      res.setHeader('RateLimit', stateOf('per-address', counts.address, now));
+      res.setHeader('RateLimit-Policy', policyOf('per-address', address));
+      setLegacyHeaders(res, 'per-address', counts.address);
+    } else {
+      res.setHeader('RateLimit', `${stateOf('per-address', counts.address, now)}, ${stateOf('per-key', counts.perKey, now)}`);
+      res.setHeader('RateLimit-Policy', `${policyOf('per-address', address)}, ${policyOf('per-key', perKey)}`);
+      setLegacyHeaders(res, 'per-key', counts.perKey);
+    }
+  }
+
+  /** The refusal of the first limit the request is over, if any. */
+  function refusalOf(counts: RequestCounts): AppError | undefined {
+    if (counts.address.totalHits > limits['per-address']) return refusal('per-address', counts.address);
+    if (counts.perKey !== undefined && counts.perKey.totalHits > limits['per-key']) return refusal('per-key', counts.perKey);
+    return undefined;
+  }
+
+  const countRequest = (req: Request, res: Response, next: (error?: unknown) => void, perKey: string | undefined) => {
+    const address = addressOf(req);
+    counters.count(address, perKey).then((counts) => {
+      writeHeaders(res, address, counts, perKey);
+      next(refusalOf(counts));
+    }, next);
+  };
+
+  return {
+    operation: (operation) => (req, res, next) => {
+      const authentication = authenticationOf(keyRing, req, res);
+      countRequest(req, res, next, authentication.ok && meets(authentication.principal, operation.requirements) ? perKeyCounter(authentication.principal) : undefined);
+    },
+    perAddress: (req, res, next) => countRequest(req, res, next, undefined),
+    perKey: (_req, res, next) => {
+      const perKey = perKeyCounter(principalOf(res));
+      counters.countKey(perKey).then((counted) => {
+        if (!res.headersSent) {
+          // After the per-address pass of the same request: its state and policy come first.
+          res.setHeader('RateLimit', [res.getHeader('RateLimit'), stateOf('per-key', counted, Date.now())].filter(Boolean).join(', '));
+          res.setHeader('RateLimit-Policy', [res.getHeader('RateLimit-Policy'), policyOf('per-key', perKey)].filter(Boolean).join(', '));
+          setLegacyHeaders(res, 'per-key', counted);
+        }
+        next(counted.totalHits > limits['per-key'] ? refusal('per-key', counted) : undefined);
+      }, next);
+    },
+  };
+}
