@@ -13,12 +13,13 @@ export const RESULTS = path.join(here, 'results');
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
 
-/** A results file as a README part: its `# Title` line becomes a bold lead line. */
+/**
+ * A results file as a README part: its `# Title` lines become bold lead lines, so that they do
+ * not stand as top-level headings of the README, between its sections.
+ */
 function part(file, intro) {
-  const text = readFileSync(file, 'utf8').trim();
-  const [first, ...rest] = text.split('\n');
-  const title = first.startsWith('# ') ? `**${first.slice(2)}**` : first;
-  return [intro, '', title, ...rest].join('\n');
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  return [intro, '', ...lines.map((line) => (line.startsWith('# ') ? `**${line.slice(2)}**` : line))].join('\n');
 }
 
 /** The block, markers included, as the results in `dir` render it. */
