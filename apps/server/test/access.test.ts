@@ -65,6 +65,21 @@ describe('rate limits', () => {
     expect((await fetch(`${server.running.url}${path}/scenario--api_key`, { headers: { 'X-Flowplate-Key': KEYS.adminFlowplate.key } })).status).toBe(200);
   });
 
+  it('what is no operation: a path under the API with a key counts per address, then per key, both listed', async () => {
+    const response = await fetch(`${server.running.url}/v1/personal-connectors/no-such-operation`, { headers: { 'X-Flowplate-Key': KEYS.adminFlowplate.key } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('ratelimit')).toMatch(/^"per-address"; r=\d+; t=\d+, "per-key"; r=3; t=\d+$/);
+    expect(response.headers.get('ratelimit-policy')).toMatch(/^"per-address"; q=40; w=60; pk=:[A-Za-z0-9+/]+=*:, "per-key"; q=5; w=60; pk=:[A-Za-z0-9+/]+=*:$/);
+    expect(response.headers.get('x-ratelimit-limit')).toBe('5');
+    // The key's second request: the test above made its first.
+    expect(response.headers.get('x-ratelimit-remaining')).toBe('3');
+    // A public file counts per address alone.
+    const docs = await fetch(`${server.running.url}/openapi.json`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('ratelimit')).toMatch(/^"per-address"; r=\d+; t=\d+$/);
+    expect(docs.headers.get('x-ratelimit-limit')).toBe('40');
+  });
+
   it('per address: unauthenticated floods are limited too', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 45; i += 1) statuses.push((await fetch(`${server.running.url}${path}/ca_1`, { headers: { 'X-API-Key': 'guess-' + i } })).status);
