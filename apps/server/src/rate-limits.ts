@@ -50,11 +50,35 @@ export interface RateLimitCounters {
   countKey(perKey: string): Promise<IncrementResponse>;
 }
 
+type LimitName = 'per-address' | 'per-key';
+
+/** A limit that counted a request: its counter (the address, or `key:<name>`) and the count. */
+interface Counted {
+  name: LimitName;
+  counter: string;
+  counted: IncrementResponse;
+}
+
+declare global {
+  namespace Express {
+    interface Locals {
+      /** The limits that counted the request so far, in the order their headers list them. */
+      rateLimits?: readonly Counted[];
+    }
+  }
+}
+
 /** A limit's counter of an API key. */
-export const perKeyCounter = (principal: Principal) => `key:${principal.name}`;
+const perKeyCounter = (principal: Principal) => `key:${principal.name}`;
 
 /** What a store needs to count: the window (express-rate-limit's stores take its options). */
 export const storeOptions = (windowMs: number) => ({ windowMs }) as Options;
+
+/**
+ * A count's figures, copied: an express-rate-limit store hands out its own object, which later
+ * requests count on before this one's figures are read.
+ */
+export const figuresOf = (counted: IncrementResponse): IncrementResponse => ({ totalHits: counted.totalHits, resetTime: counted.resetTime });
 
 /** Counts both limits with the given counting functions, the per-key one only within the per-address limit. */
 export function countBoth(
@@ -63,12 +87,9 @@ export function countBoth(
   perAddressLimit: number,
 ): RateLimitCounters['count'] {
   return async (address, perKey) => {
-    const counted = await countAddress(address);
-    // The store's object may be counted again before it is read: its figures are copied now.
-    const addressCounts = { totalHits: counted.totalHits, resetTime: counted.resetTime };
-    if (perKey === undefined || addressCounts.totalHits > perAddressLimit) return { address: addressCounts };
-    const key = await countKey(perKey);
-    return { address: addressCounts, perKey: { totalHits: key.totalHits, resetTime: key.resetTime } };
+    const counted = figuresOf(await countAddress(address));
+    if (perKey === undefined || counted.totalHits > perAddressLimit) return { address: counted };
+    return { address: counted, perKey: figuresOf(await countKey(perKey)) };
   };
 }
 
@@ -80,10 +101,7 @@ export function inProcessCounters(settings: RateLimitSettings): RateLimitCounter
   keys.init(storeOptions(settings.windowMs));
   return {
     count: countBoth((key) => addresses.increment(key), (key) => keys.increment(key), settings.perAddress),
-    countKey: async (key) => {
-      const counted = await keys.increment(key);
-      return { totalHits: counted.totalHits, resetTime: counted.resetTime };
-    },
+    countKey: async (key) => figuresOf(await keys.increment(key)),
   };
 }
 
@@ -102,15 +120,11 @@ const partitionKey = (counter: string) => Buffer.from(hash('sha256', counter, 'h
 
 export function createRateLimits(settings: RateLimitSettings, counters: RateLimitCounters, keyRing: KeyRing, metrics: Metrics): RateLimits {
   const windowSeconds = Math.ceil(settings.windowMs / 1000);
-  const limits = {
-    'per-address': settings.perAddress,
-    'per-key': settings.perKey,
-  } as const;
-  type LimitName = keyof typeof limits;
+  const limits: Record<LimitName, number> = { 'per-address': settings.perAddress, 'per-key': settings.perKey };
 
   // A limit's policy for a counter does not change: made once per counter (addresses are many, so a bounded cache).
   const policies = new LRUCache<string, string>({ max: 10_000 });
-  const policyOf = (name: LimitName, counter: string) => {
+  const policyOf = ({ name, counter }: Counted) => {
     const cacheKey = `${name} ${counter}`;
     let policy = policies.get(cacheKey);
     if (policy === undefined) {
@@ -121,16 +135,11 @@ export function createRateLimits(settings: RateLimitSettings, counters: RateLimi
   };
 
   const secondsUntil = (reset: Date | undefined, now: number) => (reset ? Math.max(0, Math.ceil((reset.getTime() - now) / 1000)) : windowSeconds);
-  const stateOf = (name: LimitName, counted: IncrementResponse, now: number) => `"${name}"; r=${Math.max(limits[name] - counted.totalHits, 0)}; t=${secondsUntil(counted.resetTime, now)}`;
-
-  function setLegacyHeaders(res: Response, name: LimitName, counted: IncrementResponse) {
-    res.setHeader('X-RateLimit-Limit', String(limits[name]));
-    res.setHeader('X-RateLimit-Remaining', String(Math.max(limits[name] - counted.totalHits, 0)));
-    if (counted.resetTime) res.setHeader('X-RateLimit-Reset', String(Math.ceil(counted.resetTime.getTime() / 1000)));
-  }
+  const remainingOf = ({ name, counted }: Counted) => Math.max(limits[name] - counted.totalHits, 0);
+  const stateOf = (c: Counted, now: number) => `"${c.name}"; r=${remainingOf(c)}; t=${secondsUntil(c.counted.resetTime, now)}`;
 
   /** The 429 of a limit, its `Retry-After` the seconds until its window resets (at least one). */
-  function refusal(name: LimitName, counted: IncrementResponse): AppError {
+  function refusal({ name, counted }: Counted): AppError {
     metrics.rateLimited.inc({ limit: name });
     return new AppError('RATE_LIMIT_EXCEEDED', {
       systemMessage: `Rate limit ${name} exceeded (${limits[name]} per ${settings.windowMs / 1000} s)`,
@@ -140,33 +149,33 @@ export function createRateLimits(settings: RateLimitSettings, counters: RateLimi
 
   const addressOf = (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? '');
 
-  /** Writes the headers of the limits that counted the request. */
-  function writeHeaders(res: Response, address: string, counts: RequestCounts, perKey: string | undefined) {
-    if (res.headersSent) return;
-    const now = Date.now();
-    if (counts.perKey === undefined || perKey === undefined) {
-      res.setHeader('RateLimit', stateOf('per-address', counts.address, now));
-      res.setHeader('RateLimit-Policy', policyOf('per-address', address));
-      setLegacyHeaders(res, 'per-address', counts.address);
-    } else {
-      res.setHeader('RateLimit', `${stateOf('per-address', counts.address, now)}, ${stateOf('per-key', counts.perKey, now)}`);
-      res.setHeader('RateLimit-Policy', `${policyOf('per-address', address)}, ${policyOf('per-key', perKey)}`);
-      setLegacyHeaders(res, 'per-key', counts.perKey);
+  /**
+   * Adds the limits that counted the request to those that counted it before (a request to what
+   * is no operation passes twice), writes their headers and goes on, or refuses by the first
+   * limit the request is over.
+   */
+  function answer(res: Response, next: (error?: unknown) => void, counted: readonly Counted[]) {
+    const all = res.locals.rateLimits === undefined ? counted : [...res.locals.rateLimits, ...counted];
+    res.locals.rateLimits = all;
+    if (!res.headersSent) {
+      const now = Date.now();
+      const last = all[all.length - 1]!;
+      res.setHeader('RateLimit', all.map((c) => stateOf(c, now)).join(', '));
+      res.setHeader('RateLimit-Policy', all.map(policyOf).join(', '));
+      res.setHeader('X-RateLimit-Limit', String(limits[last.name]));
+      res.setHeader('X-RateLimit-Remaining', String(remainingOf(last)));
+      if (last.counted.resetTime) res.setHeader('X-RateLimit-Reset', String(Math.ceil(last.counted.resetTime.getTime() / 1000)));
     }
-  }
-
-  /** The refusal of the first limit the request is over, if any. */
-  function refusalOf(counts: RequestCounts): AppError | undefined {
-    if (counts.address.totalHits > limits['per-address']) return refusal('per-address', counts.address);
-    if (counts.perKey !== undefined && counts.perKey.totalHits > limits['per-key']) return refusal('per-key', counts.perKey);
-    return undefined;
+    const over = counted.find((c) => c.counted.totalHits > limits[c.name]);
+    next(over && refusal(over));
   }
 
   const countRequest = (req: Request, res: Response, next: (error?: unknown) => void, perKey: string | undefined) => {
     const address = addressOf(req);
     counters.count(address, perKey).then((counts) => {
-      writeHeaders(res, address, counts, perKey);
-      next(refusalOf(counts));
+      const counted: Counted[] = [{ name: 'per-address', counter: address, counted: counts.address }];
+      if (counts.perKey !== undefined && perKey !== undefined) counted.push({ name: 'per-key', counter: perKey, counted: counts.perKey });
+      answer(res, next, counted);
     }, next);
   };
 
@@ -178,15 +187,7 @@ export function createRateLimits(settings: RateLimitSettings, counters: RateLimi
     perAddress: (req, res, next) => countRequest(req, res, next, undefined),
     perKey: (_req, res, next) => {
       const perKey = perKeyCounter(principalOf(res));
-      counters.countKey(perKey).then((counted) => {
-        if (!res.headersSent) {
-          // After the per-address pass of the same request: its state and policy come first.
-          res.setHeader('RateLimit', [res.getHeader('RateLimit'), stateOf('per-key', counted, Date.now())].filter(Boolean).join(', '));
-          res.setHeader('RateLimit-Policy', [res.getHeader('RateLimit-Policy'), policyOf('per-key', perKey)].filter(Boolean).join(', '));
-          setLegacyHeaders(res, 'per-key', counted);
-        }
-        next(counted.totalHits > limits['per-key'] ? refusal('per-key', counted) : undefined);
-      }, next);
+      counters.countKey(perKey).then((counted) => answer(res, next, [{ name: 'per-key', counter: perKey, counted }]), next);
     },
   };
 }

@@ -10,10 +10,10 @@
  * count is within its limit. Both counters count as rate-limit-redis counts: a fixed window from
  * the first hit.
  */
-import { MemoryStore, type IncrementResponse, type Store } from 'express-rate-limit';
+import { MemoryStore, type IncrementResponse } from 'express-rate-limit';
 import type { Redis, Result } from 'ioredis';
 import { RedisStore } from 'rate-limit-redis';
-import { countBoth, storeOptions, type RateLimitCounters, type RateLimitSettings } from '../rate-limits.js';
+import { countBoth, figuresOf, storeOptions, type RateLimitCounters, type RateLimitSettings } from '../rate-limits.js';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -42,15 +42,13 @@ return { address[1], address[2], perKey[1], perKey[2] }
 /** One limit's counter: Redis when it is ready, the in-process store when not. */
 interface FallbackCounter {
   increment(key: string): Promise<IncrementResponse>;
-  /** Counts in process (Redis is not ready, or failed). */
+  /** Counts in process (Redis is not ready, or failed): the store's own object, to be copied (`figuresOf`). */
   inProcess(key: string): Promise<IncrementResponse>;
-  /** Redis is ready to be asked. */
-  readonly ready: boolean;
 }
 
 function fallbackCounter(redis: Redis, prefix: string, windowMs: number, onFallback: (operation: string) => void): FallbackCounter {
-  const memory: Store = new MemoryStore();
-  memory.init?.(storeOptions(windowMs));
+  const memory = new MemoryStore();
+  memory.init(storeOptions(windowMs));
   let shared: RedisStore | undefined;
 
   const sharedStore = (): RedisStore | undefined => {
@@ -62,16 +60,12 @@ function fallbackCounter(redis: Redis, prefix: string, windowMs: number, onFallb
     }
     return shared;
   };
-  const inProcess = async (key: string): Promise<IncrementResponse> => {
+  const inProcess = (key: string): Promise<IncrementResponse> => {
     onFallback('ratelimit');
-    const counted = await memory.increment(key);
-    return { totalHits: counted.totalHits, resetTime: counted.resetTime };
+    return memory.increment(key);
   };
 
   return {
-    get ready() {
-      return redis.status === 'ready';
-    },
     inProcess,
     async increment(key) {
       const store = sharedStore();
@@ -82,7 +76,7 @@ function fallbackCounter(redis: Redis, prefix: string, windowMs: number, onFallb
           shared = undefined;
         }
       }
-      return inProcess(key);
+      return figuresOf(await inProcess(key));
     },
   };
 }
@@ -99,7 +93,7 @@ export function createSharedCounters(redis: Redis, prefix: string, settings: Rat
   return {
     async count(address, perKey) {
       if (perKey === undefined) return { address: await addresses.increment(address) };
-      if (addresses.ready) {
+      if (redis.status === 'ready') {
         try {
           const counts = await redis.rateLimitBoth(`${perAddressPrefix}${address}`, `${perKeyPrefix}${perKey}`, String(settings.windowMs), String(settings.perAddress));
           const now = Date.now();
