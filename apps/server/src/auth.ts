@@ -102,8 +102,8 @@ export function createKeyRing(entries: readonly ApiKeyEntry[]): KeyRing {
 }
 
 /**
- * The request's authentication, made once: the per-address limit may read it (to count the
- * request's per-key hit in the same round trip) before the key check acts on it.
+ * The request's authentication, made once: the rate limits' pass reads it (to count the
+ * request per key when its operation accepts the key) before the key check acts on it.
  */
 export function authenticationOf(authenticate: KeyRing, req: Request, res: Response): Authentication {
   return (res.locals.authentication ??= authenticate(req.headers));
