@@ -25,8 +25,10 @@ beforeAll(async () => {
   upstream = await startLoopbackServer();
   upstream.handle((req, res) => {
     const id = decodeURIComponent(req.url!.split('/').pop()!.split('?')[0]!);
-    // Issued now, so the credential lives long enough to be kept.
-    const account = { ...example, id, updated_at: new Date().toISOString(), state: { ...example.state, val: { ...example.state.val, access_token: token } } };
+    // Issued now, so the credential lives long enough to be kept. A field outside ASCII makes the
+    // body's length in bytes differ from its length in characters.
+    const val = { ...example.state.val, access_token: token, workspace_label: 'Zoë’s Büro' };
+    const account = { ...example, id, updated_at: new Date().toISOString(), state: { ...example.state, val } };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(account));
   });
   server = await startTestServer({ composioBaseUrl: upstream.url, env: { VALIDATE_RESPONSES: 'false', CACHE_TTL_MS: '600000' } });
@@ -61,7 +63,7 @@ describe('the serialized credentials body', () => {
     };
 
     const first = await read();
-    expect(first.body).toMatchObject({ credential_id: id, is_disabled: false, credentials: { access_token: FIRST_TOKEN } });
+    expect(first.body).toMatchObject({ credential_id: id, is_disabled: false, credentials: { access_token: FIRST_TOKEN }, extra_data: { workspace_label: 'Zoë’s Büro' } });
     upstream.requests.length = 0;
     expect((await read()).text).toBe(first.text);
     expect(upstream.requests).toHaveLength(0); // a cache hit
@@ -90,11 +92,12 @@ describe('the serialized credentials body', () => {
     const credentials = mapConnectedAccount({ ...example, updated_at: new Date().toISOString() });
     const entry = { id: 'tcred_7Hq2LmX9pR4vN8sK3dWz', connection_id: example.id, is_active: true } as CredentialEntry;
     const on = serializedBodyOf(entry, credentials);
-    expect(JSON.parse(on.toString('utf8'))).toMatchObject({ credential_id: entry.id, is_disabled: false });
+    expect(JSON.parse(on.json)).toMatchObject({ credential_id: entry.id, is_disabled: false });
     expect(serializedBodyOf(entry, credentials)).toBe(on);
-    expect(JSON.parse(serializedBodyOf({ ...entry, is_active: false }, credentials).toString('utf8'))).toMatchObject({ credential_id: entry.id, is_disabled: true });
-    expect(JSON.parse(serializedBodyOf(undefined, credentials).toString('utf8'))).toMatchObject({ credential_id: null, is_disabled: false });
-    // The same bytes res.json would send for the same body.
-    expect(serializedBodyOf({ ...entry }, credentials).toString('utf8')).toBe(JSON.stringify({ credential_id: entry.id, ...credentials, is_disabled: credentials.is_disabled }));
+    expect(JSON.parse(serializedBodyOf({ ...entry, is_active: false }, credentials).json)).toMatchObject({ credential_id: entry.id, is_disabled: true });
+    expect(JSON.parse(serializedBodyOf(undefined, credentials).json)).toMatchObject({ credential_id: null, is_disabled: false });
+    // The same text res.json would send for the same body, and its length in bytes.
+    const again = serializedBodyOf({ ...entry }, credentials);
+    expect(again.json).toBe(JSON.stringify({ credential_id: entry.id, ...credentials, is_disabled: credentials.is_disabled }));
   });
 });
