@@ -69,3 +69,32 @@ describe('the request and what an answer becomes', () => {
     await expect(read()).rejects.toEqual(expect.objectContaining({ name: 'ApiError', code: 'NETWORK_ERROR', status: 0 }));
   });
 });
+
+describe("the caller's signal", () => {
+  // The transport's own timeout here is 5 s: an abort that did not reach the request would end as
+  // TIMEOUT, after it.
+  const aborted = () => expect.objectContaining({ name: 'ApiError', code: 'ABORTED' });
+
+  it('aborts a request waiting for its answer, or in the middle of its body, and hangs up on Composio', async () => {
+    for (const sendHead of [false, true]) {
+      const controller = new AbortController();
+      const hungUp = new Promise<void>((resolve) =>
+        server.handle((_req, res) => {
+          res.on('close', () => resolve());
+          if (sendHead) res.writeHead(200, { 'content-type': 'application/json' }).write('{"connection_id":');
+          // Aborted once Composio has the request (and, the second time, the head and part of the body).
+          setImmediate(() => controller.abort());
+        }),
+      );
+      await expect(http.getConnectedAccount('ca_1', { requestId: 'req-1', signal: controller.signal })).rejects.toEqual(aborted());
+      await hungUp;
+    }
+  });
+
+  it('an aborted signal sends nothing', async () => {
+    server.requests.length = 0;
+    server.handle((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    await expect(http.getConnectedAccount('ca_1', { requestId: 'req-1', signal: AbortSignal.abort() })).rejects.toEqual(aborted());
+    expect(server.requests).toHaveLength(0);
+  });
+});
