@@ -36,8 +36,10 @@ import { writeReadmeBlock } from './readme.mjs';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-// A server reaches its steady speed after about 6 s under load (its JIT); the references sooner.
-const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 6);
+// Under load a server reaches its steady cost per request after about 8 s warm and 16 s uncached
+// (CPU per request in 2 s windows from a fresh start; its JIT's threads share its core, and the
+// heap grows to the load); the references sooner. Every row is warmed for longer than that.
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 20);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? Math.max(1, Math.round(SECONDS / 2)));
 const ACCOUNT = 'ca_Xo9ADr3cBz1p';
 const BARE_EXPRESS = 'bare Express';
