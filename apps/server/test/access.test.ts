@@ -3,20 +3,24 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ErrorEnvelope } from '@connector-credentials/client';
 import { createSpecValidator, openapiBundlePath, startLoopbackServer, type LoopbackServer } from '@connector-credentials/testkit';
-import { COMPOSIO_TEST_KEY, KEYS, preferFromCredentialId, startTestServer, type TestServer } from './helpers.js';
+import { COMPOSIO_TEST_KEY, KEYS, preferFromCredentialId, refusingLimit, startTestServer, type TestServer } from './helpers.js';
 
 const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
 const aitronosExampleAccount = () =>
   createSpecValidator(openapiBundlePath('composio')).responseExamples().find((e) => e.name === 'api_key')!.value as Record<string, unknown>;
 const path = '/v1/personal-connectors/admin/credentials/by-connection';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({
+/** A server on the Composio mock with these rate limits, in a window of a minute. */
+const startLimited = (perKey: number, perAddress: number) =>
+  startTestServer({
     composioBaseUrl: inject('composioMockUrl'),
     onComposioRequest: preferFromCredentialId,
-    env: { RATE_LIMIT_PER_KEY: '5', RATE_LIMIT_PER_ADDRESS: '40', RATE_LIMIT_WINDOW_MS: '60000' },
+    env: { RATE_LIMIT_PER_KEY: String(perKey), RATE_LIMIT_PER_ADDRESS: String(perAddress), RATE_LIMIT_WINDOW_MS: '60000' },
   });
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startLimited(5, 40);
 });
 afterAll(() => server.close());
 
@@ -98,11 +102,7 @@ describe('both rate limits in one pass, in process', () => {
   // Its own server with small limits: what counts per key, and which limit refuses.
   let limited: TestServer;
   beforeAll(async () => {
-    limited = await startTestServer({
-      composioBaseUrl: inject('composioMockUrl'),
-      onComposioRequest: preferFromCredentialId,
-      env: { RATE_LIMIT_PER_KEY: '8', RATE_LIMIT_PER_ADDRESS: '14', RATE_LIMIT_WINDOW_MS: '60000' },
-    });
+    limited = await startLimited(8, 14);
   });
   afterAll(() => limited?.close());
 
@@ -120,7 +120,7 @@ describe('both rate limits in one pass, in process', () => {
       const body = (await response.json()) as ErrorEnvelope;
       answers.push({
         status: response.status,
-        limit: response.status === 429 ? (/Rate limit (\S+) exceeded/.exec(body.error.system_message ?? '')?.[1] ?? null) : null,
+        limit: refusingLimit(response.status, body),
         // Each limit's state without its seconds to reset, which depend on how long the sequence takes.
         rateLimit: response.headers.get('ratelimit')?.replaceAll(/; t=\d+/g, '') ?? null,
         remaining: response.headers.get('x-ratelimit-remaining'),

@@ -47,6 +47,11 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** The rate limit a 429 names in its system message (`per-address`, `per-key`); null for any other answer. */
+export function refusingLimit(status: number, body: { error?: { system_message?: string | undefined } | undefined }): string | null {
+  return status === 429 ? (/Rate limit (\S+) exceeded/.exec(body.error?.system_message ?? '')?.[1] ?? null) : null;
+}
+
 export async function startTestServer(options: {
   composioBaseUrl: string;
   env?: Record<string, string>;

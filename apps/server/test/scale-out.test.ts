@@ -25,7 +25,7 @@ import {
   type PostgresServer,
   type RedisServer,
 } from '@connector-credentials/testkit';
-import { API_KEYS_JSON, COMPOSIO_TEST_KEY, KEYS } from './helpers.js';
+import { API_KEYS_JSON, COMPOSIO_TEST_KEY, KEYS, refusingLimit } from './helpers.js';
 
 const main = path.resolve(fileURLToPath(new URL('../dist/main.js', import.meta.url)));
 const examples = new Map(
@@ -265,7 +265,7 @@ describe('three instances sharing one Redis', () => {
       for (const [instance, headers] of sequence) {
         const response = await byConnection(instance, 'ca_counted', headers);
         const body = (await response.json()) as { error?: { system_message?: string } };
-        answers.push({ status: response.status, limit: response.status === 429 ? (/Rate limit (\S+) exceeded/.exec(body.error?.system_message ?? '')?.[1] ?? null) : null });
+        answers.push({ status: response.status, limit: refusingLimit(response.status, body) });
       }
       expect(answers.map((a) => a.status)).toEqual([401, 401, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200, 429, 429, 429]);
       // The 13th and 14th requests are within the per-address limit and over the per-key one; the 15th is over both, and refused per address.
