@@ -3,12 +3,12 @@
 // through a Redis started for the run, as the bench's Redis rows do), interleaved rounds: the
 // median req/s of each and the median of the B/A pair ratios. A development aid, not a result.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { startRedis } from '@connector-credentials/testkit/redis';
-import { pin, startComposioStandIn, startServerProcess } from './common.mjs';
+import { cpuMsOf, pin, startComposioStandIn, startServerProcess } from './common.mjs';
 
 const mode = process.argv[2] ?? 'warm';
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 5);
@@ -33,13 +33,11 @@ async function start(main, name) {
   return { pid: server.pid, url: `${server.url}/v1/personal-connectors/admin/credentials/${id}`, headers: { 'X-API-Key': server.key, ...(mode !== 'warm' && { 'Cache-Control': 'no-cache' }) }, stop: server.stop };
 }
 const [a, b] = await Promise.all([start(process.env.AB_A, 'a'), start(process.env.AB_B, 'b')]);
-// The server's CPU time (user + system, in clock ticks of 10 ms) from /proc.
-const cpuOf = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((sum, v) => sum + Number(v), 0) * 10;
 /** One run: its req/s, and the server's CPU µs per request (steadier than req/s on a busy machine). */
 const run = async (t, s) => {
-  const before = cpuOf(t.pid);
+  const before = cpuMsOf(t.pid);
   const result = await autocannon({ url: t.url, headers: t.headers, connections: CONNECTIONS, duration: s });
-  return { rps: result.requests.average, us: ((cpuOf(t.pid) - before) * 1000) / result.requests.total };
+  return { rps: result.requests.average, us: ((cpuMsOf(t.pid) - before) * 1000) / result.requests.total };
 };
 await run(a, 2); await run(b, 2);
 const ra = [], rb = [], ratios = [], ua = [], ub = [], uratios = [];

@@ -20,7 +20,9 @@
 // ratio's two sides next to each other, forwards in even rounds and backwards in odd ones, then
 // the latency at 1 connection: on a shared machine whose speed drifts over minutes, the two sides
 // of a ratio are measured seconds apart, and neither always first. Writes results/bench-*.json and
-// results/bench-latest.md, and prints the table.
+// results/bench-latest.md, and prints the table. Only the target measured runs: the others' processes
+// are stopped (SIGSTOP) until their turn, so an idle target's background work (V8's GC after load,
+// its JIT) waits for its own turn instead of landing on the row measured next on the same core.
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +32,8 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { startRedis } from '@connector-credentials/testkit/redis';
 import { freePort } from '@connector-credentials/testkit/ports';
-import { machine, pin, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
+import { cpuMsOf, machine, pin, startComposioStandIn, startServerProcess } from './common.mjs';
+import { resumeAll, turn } from './turns.mjs';
 import { writeReadmeBlock } from './readme.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -76,7 +79,7 @@ async function startTarget(file, env) {
   process.once('exit', () => child.kill('SIGKILL'));
   await new Promise((resolve, reject) => (child.once('message', resolve), child.once('exit', reject)));
   pin(child.pid, serverCpus);
-  return { url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
+  return { pid: child.pid, url: `http://127.0.0.1:${port}`, stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -84,7 +87,9 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const logDir = mkdtempSync(path.join(tmpdir(), 'bench-logs-'));
 const started = [];
 const track = (target) => (started.push(target), target);
-const stopAll = () => Promise.all(started.map((t) => (t.stop ?? t.close)()));
+// The targets' processes: only the one measured runs, the others are stopped (see `turn`).
+const pids = [];
+const stopAll = () => (resumeAll(pids), Promise.all(started.map((t) => (t.stop ?? t.close)())));
 let rows;
 let upstream;
 try {
@@ -94,7 +99,7 @@ try {
   const server = async (name, env) => {
     const s = track(await startServerProcess({ composioUrl: upstream.url, env, logFile: path.join(logDir, `${name}.log`), cpus: serverCpus }));
     const id = await s.register(ACCOUNT);
-    return { url: `${s.url}/v1/personal-connectors/admin/credentials/${id}`, headers: { 'X-API-Key': s.key } };
+    return { pid: s.pid, url: `${s.url}/v1/personal-connectors/admin/credentials/${id}`, headers: { 'X-API-Key': s.key } };
   };
   const redisEnv = { REDIS_URL: redis.url, REDIS_ENCRYPTION_KEY: cacheKey };
   // The four servers start together: each initialises its own PGlite data directory, which is
@@ -125,15 +130,16 @@ try {
   const validatorUrl = `${validatorAlone.url}${new URL(warm.url).pathname}`;
   // In the order they are measured: each ratio's two sides next to each other, or one apart.
   rows = [
-    { name: 'bare node:http', url: `${bareHttp.url}/x`, headers: {} },
-    { name: BARE_EXPRESS, url: `${bareExpress.url}/x`, headers: {} },
-    { name: VALIDATOR_ALONE, url: validatorUrl, headers: {} },
+    { name: 'bare node:http', pid: bareHttp.pid, url: `${bareHttp.url}/x`, headers: {} },
+    { name: BARE_EXPRESS, pid: bareExpress.pid, url: `${bareExpress.url}/x`, headers: {} },
+    { name: VALIDATOR_ALONE, pid: validatorAlone.pid, url: validatorUrl, headers: {} },
     { name: WARM, ...warm },
     { name: WARM_REDIS, ...warmRedis },
-    { name: BARE_PROXY, url: `${bareProxy.url}/x`, headers: {} },
+    { name: BARE_PROXY, pid: bareProxy.pid, url: `${bareProxy.url}/x`, headers: {} },
     { name: UNCACHED, ...noCache(uncached) },
     { name: UNCACHED_REDIS, ...noCache(uncachedRedis) },
   ];
+  pids.push(...rows.map((row) => row.pid));
 } catch (error) {
   await stopAll();
   rmSync(logDir, { recursive: true, force: true });
@@ -173,13 +179,24 @@ async function sequential(row, seconds) {
   return { p50: at(0.5), p99: at(0.99), errors, non2xx };
 }
 
-/** One autocannon run; also this process's CPU share meanwhile (1.0 = one core saturated). */
+/**
+ * One autocannon run; also this process's CPU share meanwhile (1.0 = one core saturated), and the
+ * target's: its share of its core and its CPU time per request.
+ */
 async function measure(row, connections, duration) {
   const cpuBefore = process.cpuUsage();
+  const targetBefore = cpuMsOf(row.pid);
   const t0 = performance.now();
   const result = await autocannon({ url: row.url, headers: row.headers, connections, duration });
+  const elapsedMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpuBefore);
-  return { result, generatorCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t0) };
+  const targetMs = cpuMsOf(row.pid) - targetBefore;
+  return {
+    result,
+    generatorCpu: (cpu.user + cpu.system) / 1000 / elapsedMs,
+    targetCpu: targetMs / elapsedMs,
+    targetUsPerRequest: (targetMs * 1000) / result.requests.total,
+  };
 }
 
 try {
@@ -189,26 +206,27 @@ try {
     if (response.status !== 200) throw new Error(`${row.name} answered ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   }
-  if (WARMUP > 0) for (const row of rows) await measure(row, CONNECTIONS, WARMUP);
+  if (WARMUP > 0) for (const row of rows) await turn(pids, row.pid, () => measure(row, CONNECTIONS, WARMUP));
 
-  const measured = rows.map(() => ({ rps: [], p50: [], p99: [], p50c1: [], p99c1: [], cpu: [], errors: 0, non2xx: 0 }));
+  const measured = rows.map(() => ({ rps: [], p50: [], p99: [], p50c1: [], p99c1: [], cpu: [], targetCpu: [], targetUs: [], errors: 0, non2xx: 0 }));
   for (let round = 0; round < ROUNDS; round += 1) {
     const order = [...rows.keys()];
     if (round % 2 === 1) order.reverse();
     for (const index of order) {
       const m = measured[index];
-      const { result, generatorCpu } = await measure(rows[index], CONNECTIONS, SECONDS);
+      const { result, generatorCpu, targetCpu, targetUsPerRequest } = await turn(pids, rows[index].pid, () => measure(rows[index], CONNECTIONS, SECONDS));
       m.rps.push(result.requests.average);
       m.p50.push(result.latency.p50);
       m.p99.push(result.latency.p99);
       m.cpu.push(generatorCpu);
+      m.targetCpu.push(targetCpu);
+      m.targetUs.push(targetUsPerRequest);
       m.errors += result.errors + result.timeouts;
       m.non2xx += result.non2xx;
-      await sleep(300);
     }
     for (const index of order) {
       const m = measured[index];
-      const single = await sequential(rows[index], LATENCY_SECONDS);
+      const single = await turn(pids, rows[index].pid, () => sequential(rows[index], LATENCY_SECONDS));
       m.p50c1.push(single.p50);
       m.p99c1.push(single.p99);
       m.errors += single.errors;
@@ -218,7 +236,7 @@ try {
   // The upstream's own latency at concurrency 1, for the latency the server adds.
   const upstreamRow = { url: `${upstream.url}/api/v3/connected_accounts/${ACCOUNT}`, headers: {} };
   const upstreamP50s = [];
-  for (let round = 0; round < ROUNDS; round += 1) upstreamP50s.push((await sequential(upstreamRow, LATENCY_SECONDS)).p50);
+  for (let round = 0; round < ROUNDS; round += 1) upstreamP50s.push((await turn(pids, undefined, () => sequential(upstreamRow, LATENCY_SECONDS))).p50);
   const upstreamP50 = median(upstreamP50s);
 
   const results = rows.map((row, i) => {
@@ -231,6 +249,8 @@ try {
       p50_ms_c1: median(m.p50c1),
       p99_ms_c1: median(m.p99c1),
       load_generator_cpu: +median(m.cpu).toFixed(2),
+      target_cpu: +median(m.targetCpu).toFixed(2),
+      target_cpu_us_per_request: Math.round(median(m.targetUs)),
       errors: m.errors,
       non_2xx: m.non2xx,
     };
@@ -256,6 +276,7 @@ try {
     ...machine(),
     settings: 'NODE_ENV=production, default log level (info) with access and audit lines to a log file, rate limits too high to trigger, request validation, auth, helmet and metrics on; uncached rows send Cache-Control: no-cache (one upstream read per request, no coalescing)',
     pinned: pinning ? 'servers on core 0; load generator, upstream stand-in and Redis on core 1' : 'not pinned',
+    isolation: 'only the measured target runs: the others are stopped (SIGSTOP) until their turn, which starts 0.3 s before its load',
     connections: CONNECTIONS,
     seconds_per_round: SECONDS,
     latency_seconds_c1: LATENCY_SECONDS,
@@ -276,12 +297,12 @@ try {
     `# Benchmark, ${summary.date}`,
     '',
     `Machine: ${summary.cpu}, ${summary.cores} cores, ${summary.memory_gib} GiB, ${summary.os}, Node ${summary.node}.`,
-    `Settings: ${summary.settings}. Pinning: ${summary.pinned}.`,
+    `Settings: ${summary.settings}. Pinning: ${summary.pinned}. Isolation: ${summary.isolation}.`,
     `autocannon on loopback: ${CONNECTIONS} connections for ${SECONDS} s and 1 connection for ${LATENCY_SECONDS} s per row and round, ${ROUNDS} interleaved rounds after a ${WARMUP} s warm-up (in a round every row's throughput, in the order of the table, backwards in odd rounds, then every row's latency at 1 connection); medians.`,
     '',
-    `| target | req/s (c${CONNECTIONS}) | p50 ms c1 | p99 ms c1 | p50 ms c${CONNECTIONS} | p99 ms c${CONNECTIONS} | generator CPU | errors | non-2xx |`,
-    '|---|---|---|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.name} | ${r.requests_per_s} | ${r.p50_ms_c1} | ${r.p99_ms_c1} | ${r.p50_ms_c32} | ${r.p99_ms_c32} | ${r.load_generator_cpu} | ${r.errors} | ${r.non_2xx} |`),
+    `| target | req/s (c${CONNECTIONS}) | p50 ms c1 | p99 ms c1 | p50 ms c${CONNECTIONS} | p99 ms c${CONNECTIONS} | target CPU | target CPU µs/req | generator CPU | errors | non-2xx |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.name} | ${r.requests_per_s} | ${r.p50_ms_c1} | ${r.p99_ms_c1} | ${r.p50_ms_c32} | ${r.p99_ms_c32} | ${r.target_cpu} | ${r.target_cpu_us_per_request} | ${r.load_generator_cpu} | ${r.errors} | ${r.non_2xx} |`),
     '',
     'Ratios of throughput, each against its reference measured in this run (the median of the rounds\' ratios):',
     '',
@@ -294,7 +315,7 @@ try {
     addedLine('the uncached server, registry resolution included, over the upstream', added.uncached_over_upstream_p50_ms, ADDED_TARGETS.uncached_over_upstream_p50_ms),
     addedLine('the bare proxy over the upstream', added.bare_proxy_over_upstream_p50_ms),
     '',
-    `At ${CONNECTIONS} connections autocannon reports whole milliseconds. "generator CPU" is the load generator's share of its core during the row (1.00 = saturated: the row then measures the generator, not the server).`,
+    `At ${CONNECTIONS} connections autocannon reports whole milliseconds. "target CPU" is the target's share of its core during its ${CONNECTIONS}-connection runs (all its threads: JIT and GC included), and "target CPU µs/req" its CPU time per request then; "generator CPU" is the load generator's share of its core (1.00 = saturated: the row then measures the generator, not the server).`,
     '',
   ].join('\n');
   const dir = process.env.BENCH_RESULTS_DIR ? pathToFileURL(`${process.env.BENCH_RESULTS_DIR}/`) : new URL('./results/', import.meta.url);

@@ -137,6 +137,16 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus,
   };
 }
 
+/**
+ * The CPU time a process has spent (user + system, every thread), in ms, from Linux /proc (clock
+ * ticks of 10 ms); NaN elsewhere.
+ */
+export function cpuMsOf(pid) {
+  if (!existsSync(`/proc/${pid}/stat`)) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Resident memory of a process, in bytes (Linux /proc). */
 export function rssOf(pid) {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
