@@ -1,6 +1,8 @@
 // The README's Performance figures, generated from the results files and never typed by hand:
 // everything between `<!-- bench:start -->` and `<!-- bench:end -->` is rendered from
-// results/bench-latest.md, results/load-latest.md and results/profile-notes.md. `npm run bench` and
+// results/bench-latest.md, results/load-latest.md and results/standing.md (what the profiles show
+// is left), with a link to results/profile-notes.md (every step, its profile shares before and
+// after). `npm run bench` and
 // `npm run load` rewrite it at their end; `node apps/bench/readme.mjs` rewrites it on its own, and
 // `--check` exits 1 when the README differs from what the files render (the suite tests the same).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,8 +33,11 @@ export function renderBlock(dir = RESULTS) {
     part(path.join(dir, 'bench-latest.md'), `Latest benchmark, from [\`${rel('bench-latest.md')}\`](${rel('bench-latest.md')}):`),
     part(path.join(dir, 'load-latest.md'), `Latest load test (\`npm run load\`), from [\`${rel('load-latest.md')}\`](${rel('load-latest.md')}):`),
   ];
-  const notes = path.join(dir, 'profile-notes.md');
-  if (existsSync(notes)) parts.push(part(notes, `Profiles, from [\`${rel('profile-notes.md')}\`](${rel('profile-notes.md')}):`));
+  const standing = path.join(dir, 'standing.md');
+  if (existsSync(standing)) parts.push(part(standing, `What the profiles show is left, from [\`${rel('standing.md')}\`](${rel('standing.md')}):`));
+  if (existsSync(path.join(dir, 'profile-notes.md'))) {
+    parts.push(`Every step taken so far, each with its profile shares before and after and its A/B, is in [\`${rel('profile-notes.md')}\`](${rel('profile-notes.md')}).`);
+  }
   return `${parts.join('\n\n')}\n${END}`;
 }
 

@@ -12,6 +12,9 @@ describe("the README's Performance block", () => {
     const block = currentBlock();
     expect(block).toContain('| server, warm |');
     expect(block).toContain('| connections | duration |');
+    // What is left against the targets, and where every step is recorded.
+    expect(block).toContain('**Against the targets: what the profiles show is left**');
+    expect(block).toContain('(apps/bench/results/profile-notes.md)');
     expect(block).not.toMatch(/\{\w+\}/);
     // The results files' titles are lead lines here, not headings among the README's own.
     expect(block).not.toMatch(/^#{1,2} /m);
