@@ -10,6 +10,8 @@ export const METRICS_ROLES = ['metrics', 'admin'] as const;
 /** The headers a key may come in; each key is configured for one of them. */
 export const KEY_HEADERS = ['X-API-Key', 'X-Flowplate-Key', 'X-Aitronos-Hub-Key'] as const;
 export type KeyHeader = (typeof KEY_HEADERS)[number];
+/** Each key header with its name as Node gives it in `req.headers`, lower-cased once. */
+const KEY_HEADER_NAMES = KEY_HEADERS.map((name) => [name, name.toLowerCase()] as const);
 
 declare global {
   namespace Express {
@@ -47,6 +49,13 @@ export interface KeyRing {
   readonly principals: readonly Principal[];
 }
 
+/** A key header's value as presented (a repeated header arrives joined), or undefined when absent or blank. */
+function presentedIn(headers: IncomingHttpHeaders, lowerCase: string): string | undefined {
+  const raw = headers[lowerCase];
+  const value = Array.isArray(raw) ? raw.join(', ') : raw;
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
 /**
  * Authenticates a request by its key headers. Rules:
  * - no key header (or only empty ones) -> AUTHENTICATION_REQUIRED;
@@ -64,24 +73,26 @@ export function createKeyRing(entries: readonly ApiKeyEntry[]): KeyRing {
   }));
 
   function authenticate(headers: IncomingHttpHeaders): Authentication {
-    const presented: Array<{ header: KeyHeader; value: string }> = [];
-    for (const header of KEY_HEADERS) {
-      const raw = headers[header.toLowerCase()];
-      const value = Array.isArray(raw) ? raw.join(', ') : raw;
-      if (value !== undefined && value.trim() !== '') presented.push({ header, value });
+    // The one key presented: the first header found, and how many were.
+    let header: KeyHeader | undefined;
+    let value = '';
+    let count = 0;
+    for (const [name, lowerCase] of KEY_HEADER_NAMES) {
+      const presented = presentedIn(headers, lowerCase);
+      if (presented === undefined) continue;
+      count += 1;
+      if (header === undefined) {
+        header = name;
+        value = presented;
+      }
     }
-    if (presented.length === 0) {
+    if (header === undefined) {
       return { ok: false, error: new AppError('AUTHENTICATION_REQUIRED', { systemMessage: 'Missing or invalid authorization header' }) };
     }
-    if (presented.length > 1) {
-      return {
-        ok: false,
-        error: new AppError('INVALID_API_KEY', {
-          systemMessage: `Present exactly one key; got ${presented.map((p) => p.header).join(', ')}`,
-        }),
-      };
+    if (count > 1) {
+      const names = KEY_HEADER_NAMES.filter(([, lowerCase]) => presentedIn(headers, lowerCase) !== undefined).map(([name]) => name);
+      return { ok: false, error: new AppError('INVALID_API_KEY', { systemMessage: `Present exactly one key; got ${names.join(', ')}` }) };
     }
-    const { header, value } = presented[0]!;
     // One-shot hashing: no Hash object per request.
     const digest = hash('sha256', value, 'buffer');
     let match: Principal | undefined;

@@ -116,6 +116,7 @@ describe('auth matrix: three headers x missing / unknown / wrong kind / not admi
     const { response, body } = await call('scenario--api_key', { 'X-API-Key': KEYS.adminApi.key, 'X-Aitronos-Hub-Key': KEYS.adminHub.key });
     expect(response.status).toBe(401);
     expect((body as ErrorEnvelope).error.code).toBe('INVALID_API_KEY');
+    expect((body as ErrorEnvelope).error.system_message).toBe('Present exactly one key; got X-API-Key, X-Aitronos-Hub-Key');
   });
 
   it('authenticates before validating: a bad id without a key is a 401, with an admin key a 400', async () => {
