@@ -19,10 +19,11 @@
 // throughput of every row is measured first, one row after another in an order that puts each
 // ratio's two sides next to each other, forwards in even rounds and backwards in odd ones, then
 // the latency at 1 connection: on a shared machine whose speed drifts over minutes, the two sides
-// of a ratio are measured seconds apart, and neither always first. Writes results/bench-*.json and
-// results/bench-latest.md, and prints the table. Only the target measured runs: the others' processes
-// are stopped (SIGSTOP) until their turn, so an idle target's background work (V8's GC after load,
-// its JIT) waits for its own turn instead of landing on the row measured next on the same core.
+// of a ratio are measured seconds apart, and neither always first. Only the target measured runs:
+// the others' processes are stopped (SIGSTOP) until their turn (turns.mjs), so an idle target's
+// background work (V8's GC after load, its JIT) waits for its own turn instead of landing on the
+// row measured next on the same core. Writes results/bench-*.json and results/bench-latest.md, and
+// prints the table.
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

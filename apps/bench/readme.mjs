@@ -2,9 +2,9 @@
 // everything between `<!-- bench:start -->` and `<!-- bench:end -->` is rendered from
 // results/bench-latest.md, results/load-latest.md and results/standing.md (what the profiles show
 // is left), with a link to results/profile-notes.md (every step, its profile shares before and
-// after). `npm run bench` and
-// `npm run load` rewrite it at their end; `node apps/bench/readme.mjs` rewrites it on its own, and
-// `--check` exits 1 when the README differs from what the files render (the suite tests the same).
+// after). `npm run bench` and `npm run load` rewrite it at their end; `node apps/bench/readme.mjs`
+// rewrites it on its own, and `--check` exits 1 when the README differs from what the files render
+// (the suite tests the same).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
