@@ -122,16 +122,26 @@ export function createRateLimits(settings: RateLimitSettings, counters: RateLimi
   const windowSeconds = Math.ceil(settings.windowMs / 1000);
   const limits: Record<LimitName, number> = { 'per-address': settings.perAddress, 'per-key': settings.perKey };
 
-  // A limit's policy for a counter does not change: made once per counter (addresses are many, so a bounded cache).
-  const policies = new LRUCache<string, string>({ max: 10_000 });
+  // A limit's policy for a counter does not change, so it is made once per counter: each key's
+  // here, at start, with its counter (keys are configured); an address's on its first request, in
+  // a bounded cache (addresses are many).
+  const policy = (name: LimitName, counter: string) => `"${name}"; q=${limits[name]}; w=${windowSeconds}; pk=:${partitionKey(counter)}:`;
+  const keyCounters = new Map<Principal, string>();
+  const keyPolicies = new Map<string, string>();
+  for (const principal of keyRing.principals) {
+    const counter = perKeyCounter(principal);
+    keyCounters.set(principal, counter);
+    keyPolicies.set(counter, policy('per-key', counter));
+  }
+  const counterOf = (principal: Principal) => keyCounters.get(principal) ?? perKeyCounter(principal);
+  const addressPolicies = new LRUCache<string, string>({ max: 10_000 });
   const policyOf = ({ name, counter }: Counted) => {
-    const cacheKey = `${name} ${counter}`;
-    let policy = policies.get(cacheKey);
-    if (policy === undefined) {
-      policy = `"${name}"; q=${limits[name]}; w=${windowSeconds}; pk=:${partitionKey(counter)}:`;
-      policies.set(cacheKey, policy);
+    let made = name === 'per-key' ? keyPolicies.get(counter) : addressPolicies.get(counter);
+    if (made === undefined) {
+      made = policy(name, counter);
+      if (name === 'per-address') addressPolicies.set(counter, made);
     }
-    return policy;
+    return made;
   };
 
   const secondsUntil = (reset: Date | undefined, now: number) => (reset ? Math.max(0, Math.ceil((reset.getTime() - now) / 1000)) : windowSeconds);
@@ -182,11 +192,11 @@ export function createRateLimits(settings: RateLimitSettings, counters: RateLimi
   return {
     operation: (operation) => (req, res, next) => {
       const authentication = authenticationOf(keyRing, req, res);
-      countRequest(req, res, next, authentication.ok && meets(authentication.principal, operation.requirements) ? perKeyCounter(authentication.principal) : undefined);
+      countRequest(req, res, next, authentication.ok && meets(authentication.principal, operation.requirements) ? counterOf(authentication.principal) : undefined);
     },
     perAddress: (req, res, next) => countRequest(req, res, next, undefined),
     perKey: (_req, res, next) => {
-      const perKey = perKeyCounter(principalOf(res));
+      const perKey = counterOf(principalOf(res));
       counters.countKey(perKey).then((counted) => answer(res, next, [{ name: 'per-key', counter: perKey, counted }]), next);
     },
   };
