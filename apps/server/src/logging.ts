@@ -140,6 +140,10 @@ export type FinishObserver = (req: Request, res: Response, elapsedMs: number) =>
  * `observe` is told of each finished request from the same listener and timer.
  */
 export function requestLogger(logger: Logger, observe?: FinishObserver): RequestHandler {
+  // The request lines are built here from the typed facts above, none of them a secret, so they
+  // skip the redaction paths (the net for what is logged elsewhere), which cost every line a pass
+  // over them: a child of the same logger (same stream, fields and timestamp) without them.
+  const lines = logger.child({}, { redact: [] });
   return (req, res, next) => {
     const id = requestIdOf(req);
     req.id = id;
@@ -160,9 +164,9 @@ export function requestLogger(logger: Logger, observe?: FinishObserver): Request
         ...(failure !== undefined && { code: failure }),
         ...(audit && { audit: true, ...audit, outcome: aborted ? 'abandoned' : (audit.outcome ?? failure ?? 'success') }),
       };
-      if (aborted) logger.info(line, 'request aborted');
-      else if (status >= 500) logger.error(line, 'request failed');
-      else logger.info(line, 'request completed');
+      if (aborted) lines.info(line, 'request aborted');
+      else if (status >= 500) lines.error(line, 'request failed');
+      else lines.info(line, 'request completed');
     };
     // One listener: an answer emits `close` after `finish`, an aborted one `close` alone.
     res.once('close', () => done(!res.writableFinished));
