@@ -1,5 +1,7 @@
 /** Access control: rate limits, security headers, size limits, constant-time keys, protected metrics. */
 import { connect } from 'node:net';
+import express from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ErrorEnvelope } from '@connector-credentials/client';
 import { createSpecValidator, openapiBundlePath, startLoopbackServer, type LoopbackServer } from '@connector-credentials/testkit';
@@ -82,6 +84,32 @@ describe('rate limits', () => {
     expect(docs.status).toBe(200);
     expect(docs.headers.get('ratelimit')).toMatch(/^"per-address"; r=\d+; t=\d+$/);
     expect(docs.headers.get('x-ratelimit-limit')).toBe('40');
+  });
+
+  it("RateLimit-Policy: each limit's quota, window and partition key, as express-rate-limit writes them for the same counters", async () => {
+    // express-rate-limit itself, with its draft-8 headers, counting what the server counts: the
+    // caller's address, and the key by its name.
+    const stock = express();
+    const limit = (identifier: string, quota: number, keyGenerator: (req: express.Request) => string) =>
+      rateLimit({ windowMs: 60_000, limit: quota, standardHeaders: 'draft-8', legacyHeaders: false, identifier, keyGenerator, validate: false });
+    stock.use(limit('per-address', 40, (req) => ipKeyGenerator(req.ip ?? '')));
+    stock.use(limit('per-key', 5, () => `key:${KEYS.adminFlowplate.name}`));
+    stock.get('/', (_req, res) => res.end());
+    const reference = await startLoopbackServer();
+    reference.handle(stock);
+    try {
+      const expected = (await fetch(reference.url)).headers.get('ratelimit-policy');
+      expect(expected).toMatch(/^"per-address"; q=40; w=60; pk=:[A-Za-z0-9+/]+=*:, "per-key"; q=5; w=60; pk=:[A-Za-z0-9+/]+=*:$/);
+      const ours = await fetch(`${server.running.url}${path}/scenario--api_key`, { headers: { 'X-Flowplate-Key': KEYS.adminFlowplate.key } });
+      expect(ours.status).toBe(200);
+      expect(ours.headers.get('ratelimit-policy')).toBe(expected);
+      // Another key, another partition key: the policy is the key's own.
+      const other = await fetch(`${server.running.url}${path}/scenario--api_key`, { headers: { 'X-API-Key': KEYS.adminApi.key } });
+      expect(other.status).toBe(200);
+      expect(other.headers.get('ratelimit-policy')?.split(', ')[1]).not.toBe(expected!.split(', ')[1]);
+    } finally {
+      await reference.close();
+    }
   });
 
   it('per address: unauthenticated floods are limited too', async () => {
