@@ -51,11 +51,15 @@ for (const w of withTests) {
     continue;
   }
   const report = JSON.parse(readFileSync(file, 'utf8'));
+  // A failed test counts once (its file and describe blocks fail with it and are not counted
+  // again); a test file that failed with no failed test (it did not load, or a hook threw) counts once.
+  const brokenFiles = (report.testResults ?? []).filter((file) => file.status === 'failed' && !file.assertionResults?.some((test) => test.status === 'failed')).length;
+  const failedHere = report.numFailedTests + brokenFiles;
   passed += report.numPassedTests;
-  failed += report.numFailedTests + (report.numFailedTestSuites ?? 0);
+  failed += failedHere;
   const notRun = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   skipped += notRun;
-  console.log(`${w}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${notRun} skipped`);
+  console.log(`${w}: ${report.numPassedTests} passed, ${failedHere} failed, ${notRun} skipped`);
 }
 if (turbo.status !== 0 && failed === 0) failed += 1; // a lint, freshness or type-check failure
 if (skipped > 0) console.error(`${skipped} test(s) skipped: a skipped test fails the run.`);
