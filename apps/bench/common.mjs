@@ -10,6 +10,7 @@ import { bundledSpecPath } from '@connector-credentials/openapi';
 import { pgliteDataDir } from '@connector-credentials/testkit/pglite';
 import { freePort } from '@connector-credentials/testkit/ports';
 import path from 'node:path';
+import { statOf } from './proc.mjs';
 
 const require = createRequire(import.meta.url);
 export const serverMain = path.join(path.dirname(require.resolve('@connector-credentials/server/package.json')), 'dist', 'main.js');
@@ -142,9 +143,8 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus,
  * ticks of 10 ms); NaN elsewhere.
  */
 export function cpuMsOf(pid) {
-  if (!existsSync(`/proc/${pid}/stat`)) return Number.NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const fields = statOf(pid);
+  return fields === undefined ? Number.NaN : (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Resident memory of a process, in bytes (Linux /proc). */

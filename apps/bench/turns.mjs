@@ -1,6 +1,6 @@
 // Which target runs while the benchmark measures: one at a time on the servers' core.
-import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { statOf } from './proc.mjs';
 
 /**
  * A target takes its turn: every other target's process is stopped (SIGSTOP; the turn waits
@@ -24,10 +24,9 @@ export async function turn(pids, pid, measure, settleMs = 300) {
 /**
  * Waits until each of `pids` has stopped. A SIGSTOP takes effect when its process next runs, and
  * on a busy machine that can take a while: the turn starts once no other target runs. Where
- * Linux's /proc is missing, the stop is taken as done.
+ * Linux's /proc is missing, every process reads as gone, and the stop is taken as done.
  */
 async function stopped(pids) {
-  if (!existsSync('/proc/self/stat')) return;
   for (let waited = 0; ; waited += 1) {
     const running = pids.filter((pid) => !STOPPED_OR_GONE.has(stateOf(pid)));
     if (running.length === 0) return;
@@ -41,13 +40,7 @@ async function stopped(pids) {
 const STOPPED_OR_GONE = new Set(['T', 't', 'Z', 'X', 'gone']);
 
 /** A process's state letter (Linux /proc/<pid>/stat), or `gone`. */
-function stateOf(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].charAt(0);
-  } catch {
-    return 'gone';
-  }
-}
+const stateOf = (pid) => statOf(pid)?.[0] ?? 'gone';
 
 /** Resumes every stopped target (before stopping them: a stopped process does not act on SIGTERM). */
 export function resumeAll(pids) {
