@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { startRedis } from '@connector-credentials/testkit/redis';
-import { cpuMsOf, pin, startComposioStandIn, startServerProcess } from './common.mjs';
+import { pin, startComposioStandIn, startServerProcess } from './common.mjs';
+import { cpuMsOf } from './proc.mjs';
 
 const mode = process.argv[2] ?? 'warm';
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 5);

@@ -33,7 +33,8 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { startRedis } from '@connector-credentials/testkit/redis';
 import { freePort } from '@connector-credentials/testkit/ports';
-import { cpuMsOf, machine, pin, startComposioStandIn, startServerProcess } from './common.mjs';
+import { machine, pin, startComposioStandIn, startServerProcess } from './common.mjs';
+import { cpuMsOf } from './proc.mjs';
 import { resumeAll, turn } from './turns.mjs';
 import { writeReadmeBlock } from './readme.mjs';
 

@@ -10,7 +10,6 @@ import { bundledSpecPath } from '@connector-credentials/openapi';
 import { pgliteDataDir } from '@connector-credentials/testkit/pglite';
 import { freePort } from '@connector-credentials/testkit/ports';
 import path from 'node:path';
-import { statOf } from './proc.mjs';
 
 const require = createRequire(import.meta.url);
 export const serverMain = path.join(path.dirname(require.resolve('@connector-credentials/server/package.json')), 'dist', 'main.js');
@@ -136,21 +135,6 @@ export async function startServerProcess({ composioUrl, env = {}, logFile, cpus,
         child.kill('SIGTERM');
       }),
   };
-}
-
-/**
- * The CPU time a process has spent (user + system, every thread), in ms, from Linux /proc (clock
- * ticks of 10 ms); NaN elsewhere.
- */
-export function cpuMsOf(pid) {
-  const fields = statOf(pid);
-  return fields === undefined ? Number.NaN : (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** Resident memory of a process, in bytes (Linux /proc). */
-export function rssOf(pid) {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : Number.NaN;
 }
 
 export function machine() {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { startPostgres } from '@connector-credentials/testkit/postgres';
-import { machine, rssOf, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
+import { machine, sleep, startComposioStandIn, startServerProcess } from './common.mjs';
+import { rssOf } from './proc.mjs';
 import { writeReadmeBlock } from './readme.mjs';
 
 // LOAD_SMOKE: a few seconds, to prove the command works (the test suite runs it); too short to
