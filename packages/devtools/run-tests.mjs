@@ -53,7 +53,7 @@ for (const w of withTests) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   // A failed test counts once (its file and describe blocks fail with it and are not counted
   // again); a test file that failed with no failed test (it did not load, or a hook threw) counts once.
-  const brokenFiles = (report.testResults ?? []).filter((file) => file.status === 'failed' && !file.assertionResults?.some((test) => test.status === 'failed')).length;
+  const brokenFiles = (report.testResults ?? []).filter((result) => result.status === 'failed' && !result.assertionResults?.some((test) => test.status === 'failed')).length;
   const failedHere = report.numFailedTests + brokenFiles;
   passed += report.numPassedTests;
   failed += failedHere;
