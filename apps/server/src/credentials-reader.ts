@@ -9,7 +9,8 @@
  * - Stale-if-error (unless turned off): the last good credentials of an ACTIVE account are kept
  *   until the credential's own expiry (at most `lastGoodMaxMs` when it has none). When Composio fails
  *   (5xx, timeout, rate limit, open circuit) they are served instead, marked `stale` with the
- *   error's code; when there are none, or they have expired, the error stands.
+ *   error's code; when there are none, or they have expired, the error stands. An account read
+ *   as anything but ACTIVE, or gone (404), loses what was kept of it, last good included.
  */
 import type { ErrorCode } from '@connector-credentials/types';
 import type { ComposioGateway } from './composio/index.js';
@@ -52,15 +53,31 @@ export function createCredentialsReader(gateway: ComposioGateway, store: Credent
     return Math.max(0, Math.min(options.ttlMs, expiry - Date.now() - options.expiryMarginMs));
   }
 
+  /**
+   * How many times something kept was dropped (`forget`). A read that was under way meanwhile
+   * keeps nothing: what it read may be what was just dropped (a deleted or turned-off entry).
+   */
+  let forgets = 0;
+
   async function load(id: string, requestId: string): Promise<StoredCredentials> {
+    const started = forgets;
     const credentials = mapConnectedAccount(await gateway.getConnectedAccount(id, { requestId }));
+    if (forgets !== started) return credentials;
+    if (credentials.status !== 'ACTIVE') {
+      // Revoked, expired, failed, …: nothing of the account stays, last good credentials
+      // included, so a later outage can never answer with the secrets of an account that ended.
+      await store.forget(id);
+      return credentials;
+    }
     await store.setFresh(id, credentials, options.ttlMs > 0 ? lifetime(credentials) : 0);
     const { enabled, lastGoodMaxMs } = options.staleIfError;
-    if (enabled && credentials.status === 'ACTIVE') await store.setLastGood(id, credentials, expiryOf(credentials) ?? Date.now() + lastGoodMaxMs);
+    if (enabled) await store.setLastGood(id, credentials, expiryOf(credentials) ?? Date.now() + lastGoodMaxMs);
     return credentials;
   }
 
   async function staleIfError(id: string, error: unknown): Promise<ReadResult> {
+    // The account is gone at Composio: nothing of it may be served again, stale or not.
+    if (error instanceof AppError && error.code === 'CONNECTION_NOT_FOUND') await forget(id);
     if (!options.staleIfError.enabled || !(error instanceof AppError) || !OUTAGE_CODES.has(error.code)) throw error;
     const last = await store.getLastGood(id);
     const expiry = last && expiryOf(last);
@@ -87,6 +104,11 @@ export function createCredentialsReader(gateway: ComposioGateway, store: Credent
         return staleIfError(id, error);
       }
     },
-    forget: (id) => store.forget(id),
+    forget,
   };
+
+  function forget(id: string): Promise<void> {
+    forgets += 1;
+    return store.forget(id);
+  }
 }

@@ -72,6 +72,10 @@ describe('the Redis credential store', () => {
     expect(await inspect.exists('test:last-good:ca_2')).toBe(0);
     await a.setFresh('ca_2', credentials('ca_2'), 10_000);
     await a.setLastGood('ca_2', credentials('ca_2'), Date.now() + 10_000);
+    // A value whose expiry has passed replaces what was kept: nothing, not the earlier value.
+    await a.setLastGood('ca_2', credentials('ca_2'), Date.now() - 1);
+    expect(await inspect.exists('test:last-good:ca_2')).toBe(0);
+    await a.setLastGood('ca_2', credentials('ca_2'), Date.now() + 10_000);
     expect(await b.getFresh('ca_2')).toBeDefined();
     await a.forget('ca_2');
     expect(await inspect.exists('test:fresh:ca_2', 'test:last-good:ca_2')).toBe(0);

@@ -220,6 +220,34 @@ describe('stale-if-error', () => {
     }
   });
 
+  it('drops the last good credentials of an account read as revoked or gone, so an outage later serves nothing', async () => {
+    for (const ended of [() => examples.get('revoked')!, () => new AppError('CONNECTION_NOT_FOUND')]) {
+      const { gateway, answer } = scriptedGateway();
+      answer(() => expiringIn(3_600));
+      const reader = createReader(gateway, { ...options, ttlMs: 0 }, true);
+      await read(reader);
+      answer(ended);
+      await read(reader).catch(() => undefined);
+      answer(() => new AppError('UPSTREAM_UNAVAILABLE'));
+      await expect(read(reader)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    }
+  });
+
+  it('keeps nothing of a read that was under way when the account was forgotten', async () => {
+    const { gateway, calls, answer } = scriptedGateway();
+    answer(() => expiringIn(3_600));
+    const reader = createReader(gateway, options, true);
+    const settled = reader.read('ca_1', { requestId: 'r' });
+    await vi.advanceTimersByTimeAsync(10);
+    await reader.forget('ca_1');
+    await vi.advanceTimersByTimeAsync(40);
+    await settled;
+    expect(reader.size()).toBe(0);
+    answer(() => new AppError('UPSTREAM_UNAVAILABLE'));
+    await expect(read(reader)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+    expect(calls).toHaveLength(2);
+  });
+
   it('keeps nothing when turned off', async () => {
     const { gateway, answer } = scriptedGateway();
     answer(() => expiringIn(3_600));

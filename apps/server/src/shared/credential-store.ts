@@ -184,7 +184,11 @@ export function createRedisStore(options: RedisStoreOptions): CredentialStore & 
     },
     async setLastGood(id, credentials, until) {
       const ttl = Math.floor(until - Date.now());
-      if (ttl <= 0) return;
+      if (ttl <= 0) {
+        // As the in-process store does: an earlier value must not outlive this one.
+        await attempt('del', undefined, async () => void (await redis.del(key('last-good', id))));
+        return;
+      }
       await attempt('set', undefined, async () => void (await redis.set(key('last-good', id), sealer.seal(JSON.stringify(credentials), id), 'PX', ttl)));
     },
     async forget(id) {

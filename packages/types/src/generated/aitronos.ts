@@ -901,7 +901,8 @@ export interface components {
          * @description Present when Composio failed (5xx, timeout, rate limit, open circuit) and the last good
          *     credentials of an ACTIVE account were served instead; its value is the failure's error code
          *     (`UPSTREAM_ERROR`, `UPSTREAM_UNAVAILABLE` or `UPSTREAM_TIMEOUT`). Such credentials are never
-         *     served past their own `expires_at`. Absent on a fresh answer.
+         *     served past their own `expires_at`, nor once a later read found the account no longer ACTIVE
+         *     (revoked, expired, …) or gone at Composio. Absent on a fresh answer.
          * @example UPSTREAM_UNAVAILABLE
          */
         XCredentialsStale: "UPSTREAM_ERROR" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT";
