@@ -61,9 +61,11 @@ export const MAX_BODY_BYTES = 1024;
 /** Refuses request bodies early: by Content-Length, or any chunked body. */
 const refuseBodies: RequestHandler = (req, res, next) => {
   const length = Number(req.headers['content-length'] ?? 0);
-  if (req.headers['transfer-encoding'] !== undefined || !Number.isFinite(length) || length > MAX_BODY_BYTES) {
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  if (chunked || !Number.isFinite(length) || length > MAX_BODY_BYTES) {
     res.setHeader('Connection', 'close');
-    return next(new AppError('PAYLOAD_TOO_LARGE', { systemMessage: `Request bodies over ${MAX_BODY_BYTES} bytes are refused`, details: { limit_bytes: MAX_BODY_BYTES } }));
+    const systemMessage = chunked ? `Request bodies must announce their length (Content-Length, at most ${MAX_BODY_BYTES} bytes): chunked bodies are refused` : `Request bodies over ${MAX_BODY_BYTES} bytes are refused`;
+    return next(new AppError('PAYLOAD_TOO_LARGE', { systemMessage, details: { limit_bytes: MAX_BODY_BYTES } }));
   }
   next();
 };
@@ -203,10 +205,16 @@ export function createApp(deps: AppDependencies): Express {
   // The contract itself, public: rendered reference docs and the bundled spec. The file is sent
   // from its own directory as root: in a production tree it lives under node_modules/.pnpm, and
   // without a root `send` refuses any path with a dot segment.
-  const publicFile = (file: string, type: string, csp?: string): RequestHandler => (_req, res, next) => {
+  const publicFile = (file: string, type: string, csp?: string): RequestHandler => (req, res, next) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
     if (csp) res.setHeader('Content-Security-Policy', csp);
-    res.type(type).sendFile(path.basename(file), { root: path.dirname(file) }, (error) => error && next(error));
+    // Whole files, answered 200 or 304 (If-None-Match, If-Modified-Since): the preconditions
+    // of writes (If-Match, If-Unmodified-Since) and ranges do not apply to them.
+    for (const name of ['if-match', 'if-unmodified-since', 'range', 'if-range']) delete req.headers[name];
+    // A caller that hangs up mid-file (ECONNABORTED) is no error of the server's.
+    res.type(type).sendFile(path.basename(file), { root: path.dirname(file), acceptRanges: false }, (error) => {
+      if (error && (error as NodeJS.ErrnoException).code !== 'ECONNABORTED') next(error);
+    });
   };
   app.get('/docs', publicFile(docsPath('aitronos'), 'html', DOCS_CSP));
   app.get('/openapi.json', publicFile(bundledSpecPath('aitronos', 'json'), 'json'));

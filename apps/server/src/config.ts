@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import express from 'express';
 import { z } from 'zod';
 import { KEY_HEADERS, type KeyHeader } from './auth.js';
 import { parseSealingKeys } from './shared/sealed.js';
@@ -35,7 +36,22 @@ const keyList = z.array(keyEntry).superRefine((keys, ctx) => {
   });
 });
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** The longest delay a Node timer takes: a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * A whole number in `[min, max]`. An empty value is refused, not read as 0 (`PORT=` would
+ * otherwise pick a random port, `CACHE_TTL_MS=` turn the cache off).
+ */
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\s*-?\d+\s*$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const count = (fallback: number) => integer(1, Number.MAX_SAFE_INTEGER).default(fallback);
+/** Milliseconds, at most what a timer takes. */
+const ms = (fallback: number, min = 1) => integer(min, MAX_TIMER_MS).default(fallback);
+const seconds = (fallback: number) => integer(1, MAX_TIMER_MS / 1000).default(fallback);
 const flag = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1')
@@ -45,68 +61,79 @@ const flag = z
 export const environment = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    PORT: integer(0, 65_535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    COMPOSIO_BASE_URL: z.url({ protocol: /^https?$/, error: 'COMPOSIO_BASE_URL must be an http(s) URL' }).optional(),
+    COMPOSIO_BASE_URL: z
+      .url({ protocol: /^https?$/, error: 'COMPOSIO_BASE_URL must be an http(s) URL' })
+      // It is logged at start: a password in it would reach the log. The key goes in COMPOSIO_API_KEY.
+      .refine((url) => { const { username, password } = new URL(url); return username === '' && password === ''; }, 'COMPOSIO_BASE_URL must not carry a user or password (the key goes in COMPOSIO_API_KEY)')
+      .optional(),
     COMPOSIO_API_KEY: z.string().min(1).optional(),
     COMPOSIO_API_VERSION: z.enum(['v3', 'v3.1']).default('v3'),
-    COMPOSIO_TIMEOUT_MS: positiveInt(5_000),
-    COMPOSIO_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
+    COMPOSIO_TIMEOUT_MS: ms(5_000),
+    COMPOSIO_RETRIES: integer(0, 5).default(1),
     /** Seconds to ask callers to wait when Composio rate limits without saying for how long. */
-    UPSTREAM_RETRY_AFTER_SECONDS: positiveInt(30),
+    UPSTREAM_RETRY_AFTER_SECONDS: seconds(30),
     API_KEYS: z.string().optional(),
     API_KEYS_FILE: z.string().min(1).optional(),
     VALIDATE_RESPONSES: flag,
-    SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
-    COMPOSIO_MAX_RESPONSE_BYTES: positiveInt(1_048_576),
-    CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000),
+    SHUTDOWN_TIMEOUT_MS: ms(10_000),
+    /** Longest wait for a request's headers (then 408). */
+    HTTP_HEADERS_TIMEOUT_MS: ms(10_000),
+    /** Longest wait for a whole request, body included (then 408). */
+    HTTP_REQUEST_TIMEOUT_MS: ms(30_000),
+    COMPOSIO_MAX_RESPONSE_BYTES: count(1_048_576),
+    CACHE_TTL_MS: ms(30_000, 0),
     /** Credentials kept in process: the whole cache without Redis, the tier in front of it with Redis. */
-    CREDENTIALS_CACHE_MAX_ENTRIES: positiveInt(1_000),
-    CACHE_EXPIRY_MARGIN_MS: z.coerce.number().int().min(0).default(60_000),
-    BREAKER_THRESHOLD: positiveInt(5),
-    BREAKER_HALF_OPEN_AFTER_MS: positiveInt(10_000),
-    RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
-    RATE_LIMIT_PER_KEY: positiveInt(600),
-    RATE_LIMIT_PER_ADDRESS: positiveInt(1_200),
+    CREDENTIALS_CACHE_MAX_ENTRIES: count(1_000),
+    CACHE_EXPIRY_MARGIN_MS: ms(60_000, 0),
+    BREAKER_THRESHOLD: count(5),
+    BREAKER_HALF_OPEN_AFTER_MS: ms(10_000),
+    RATE_LIMIT_WINDOW_MS: ms(60_000),
+    RATE_LIMIT_PER_KEY: count(600),
+    RATE_LIMIT_PER_ADDRESS: count(1_200),
     /** Express "trust proxy": hops or addresses whose X-Forwarded-For is believed. Off by default. */
     TRUST_PROXY: z.string().min(1).optional(),
     /** The registry's PostgreSQL; without it, PGlite in DATA_DIR. */
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'DATABASE_URL must be a postgres:// URL' }).optional(),
-    DATABASE_POOL_SIZE: positiveInt(10),
+    DATABASE_POOL_SIZE: count(10),
     /** PGlite's data directory (`memory://` keeps it in memory). */
     DATA_DIR: z.string().min(1).default('.data'),
-    REGISTRY_CACHE_TTL_MS: positiveInt(300_000),
+    REGISTRY_CACHE_TTL_MS: ms(300_000),
     /** How long after the database is lost the registry entries kept in memory are still served (marked). 0 serves none. */
-    REGISTRY_STALE_MAX_MS: z.coerce.number().int().min(0).default(60_000),
+    REGISTRY_STALE_MAX_MS: ms(60_000, 0),
     /** Longest wait for a database connection (new, or a free one of the pool). */
-    DATABASE_CONNECT_TIMEOUT_MS: positiveInt(2_000),
+    DATABASE_CONNECT_TIMEOUT_MS: ms(2_000),
     /** Longest run of a registry statement; PostgreSQL cancels it. */
-    DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: ms(5_000),
     /** Retry-After of a 503 DATABASE_UNAVAILABLE. */
-    DATABASE_RETRY_AFTER_SECONDS: positiveInt(5),
+    DATABASE_RETRY_AFTER_SECONDS: seconds(5),
     /** Registry lookups (by credential id, by connection id) cached in each instance. */
-    REGISTRY_CACHE_MAX_ENTRIES: positiveInt(10_000),
+    REGISTRY_CACHE_MAX_ENTRIES: count(10_000),
     /** Shared state (cache, single-flight, rate limits) for several instances; in process without it. */
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' }).optional(),
     /** Seals every value written to Redis; unused without REDIS_URL. */
     REDIS_ENCRYPTION_KEY: z.string().min(1).optional(),
-    REDIS_COMMAND_TIMEOUT_MS: positiveInt(250),
+    REDIS_COMMAND_TIMEOUT_MS: ms(250),
     /** Life of the in-process tier in front of Redis; unused without REDIS_URL. */
-    REDIS_LOCAL_CACHE_TTL_MS: positiveInt(1_000),
-    CACHE_LAST_GOOD_MAX_MS: positiveInt(3_600_000),
+    REDIS_LOCAL_CACHE_TTL_MS: ms(1_000),
+    CACHE_LAST_GOOD_MAX_MS: ms(3_600_000),
     /** Serve the last good credentials when Composio fails (marked X-Credentials-Stale). */
     STALE_IF_ERROR: flag,
     // Former names (DEPRECATED_NAMES), still read for one minor release: their values are moved to
     // the current names before this schema reads them. Declared here so the schema lists every
     // variable the server reads.
-    CACHE_MAX_ENTRIES: z.coerce.number().int().positive().optional(),
-    CACHE_LOCAL_TTL_MS: z.coerce.number().int().positive().optional(),
+    CACHE_MAX_ENTRIES: integer(1, Number.MAX_SAFE_INTEGER).optional(),
+    CACHE_LOCAL_TTL_MS: integer(1, MAX_TIMER_MS).optional(),
     CACHE_ENCRYPTION_KEY: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.API_KEYS !== undefined && env.API_KEYS_FILE !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['API_KEYS_FILE'], message: 'set API_KEYS or API_KEYS_FILE, not both' });
+    }
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['HTTP_HEADERS_TIMEOUT_MS'], message: 'must not be longer than HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)' });
     }
   });
 
@@ -149,6 +176,8 @@ export interface Config {
   apiKeys: ApiKeyEntry[];
   validateResponses: boolean;
   shutdownTimeoutMs: number;
+  /** How long a client may take to send a request's headers, and the whole request. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
   /** Deprecated setting names in use, one sentence each, logged as warnings at start. */
   deprecations: string[];
 }
@@ -206,6 +235,16 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
+/** Why Express would refuse this "trust proxy" value (an address or subnet it cannot read), if it would. */
+function trustProxyProblem(value: boolean | number | string): string | undefined {
+  try {
+    express().set('trust proxy', value);
+    return undefined;
+  } catch (error) {
+    return `TRUST_PROXY: ${(error as Error).message} (expected true, false, a number of hops, or addresses, subnets and loopback, linklocal, uniquelocal, separated by commas)`;
+  }
+}
+
 /** Reads and validates the configuration once, at start. Throws ConfigError with every problem. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const { env: renamed, deprecations } = renameDeprecated(source);
@@ -246,6 +285,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     // Elsewhere a key for this process alone: entries it seals are unreadable to other processes.
     else cacheKeys = [randomBytes(32)];
   }
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  const trustProblem = trustProxyProblem(trustProxy);
+  if (trustProblem !== undefined) problems.push(trustProblem);
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -264,7 +306,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     breaker: { threshold: env.BREAKER_THRESHOLD, halfOpenAfterMs: env.BREAKER_HALF_OPEN_AFTER_MS },
     cache: { ttlMs: env.CACHE_TTL_MS, maxEntries: env.CREDENTIALS_CACHE_MAX_ENTRIES, expiryMarginMs: env.CACHE_EXPIRY_MARGIN_MS },
     rateLimit: { windowMs: env.RATE_LIMIT_WINDOW_MS, perKey: env.RATE_LIMIT_PER_KEY, perAddress: env.RATE_LIMIT_PER_ADDRESS },
-    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    trustProxy,
     registry: {
       databaseUrl: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
@@ -282,6 +324,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     apiKeys,
     validateResponses: env.VALIDATE_RESPONSES ?? env.NODE_ENV !== 'production',
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS },
     deprecations,
   };
 }

@@ -88,6 +88,8 @@ interface HttpishError {
   type?: string;
   errors?: Array<{ path?: string; message?: string; errorCode?: string; location?: string }>;
   message?: string;
+  /** express-openapi-validator's 405 names the allowed methods (`Allow`), in lower case. */
+  headers?: Record<string, unknown>;
 }
 
 const MAX_VALIDATION_ERRORS = 20;
@@ -114,9 +116,18 @@ export function toAppError(error: unknown): AppError {
   }
   if (status === 400) return new AppError('VALIDATION_ERROR', { systemMessage: 'The request could not be parsed', cause: error });
   if (status === 404) return new AppError('ROUTE_NOT_FOUND', { systemMessage: 'No operation of the spec matches this path', cause: error });
-  if (status === 405) return new AppError('METHOD_NOT_ALLOWED', { systemMessage: 'The spec defines no such method on this path', cause: error });
+  if (status === 405) {
+    const allow = e.headers?.Allow;
+    return new AppError('METHOD_NOT_ALLOWED', {
+      systemMessage: 'The spec defines no such method on this path',
+      ...(typeof allow === 'string' && allow !== '' && { headers: { Allow: allow.toUpperCase() } }),
+      cause: error,
+    });
+  }
   if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', { systemMessage: 'The request exceeds the size limit', cause: error });
   if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', { systemMessage: 'Request bodies must be application/json', cause: error });
+  // Another refusal of the request by a library (a 4xx of its own): the caller's doing, not a fault.
+  if (typeof status === 'number' && status >= 400 && status < 500) return new AppError('VALIDATION_ERROR', { systemMessage: 'The request could not be served as sent', cause: error });
   return new AppError('INTERNAL_ERROR', { systemMessage: 'Unexpected error; see the server log for this trace id', cause: error });
 }
 
@@ -166,9 +177,12 @@ export function errorRenderer(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const appError = toAppError(error);
     const traceId = String(req.id ?? '');
-    res.locals.failure = appError.code;
     // The request's own line says how it ended; a fault of the server also gets its details.
     if (appError.status >= 500) logger.error({ trace_id: traceId, err: error, code: appError.code }, appError.systemMessage);
+    // Already answered where Express does not look (a request that timed out while its body was
+    // awaited is answered 408 by the HTTP layer): the error is what that left behind.
+    if (res.writableEnded) return;
+    res.locals.failure = appError.code;
     if (res.headersSent) {
       logger.error({ trace_id: traceId }, 'error after the response started; closing the connection');
       res.destroy();

@@ -8,8 +8,22 @@ import type { Duplex } from 'node:stream';
 import { AppError, errorAnswer } from './errors.js';
 import { newRequestId, requestIdOf } from './logging.js';
 
-/** Options of `createServer`: headers over 16 KiB are refused (431). */
-export const HARDENED_SERVER_OPTIONS: ServerOptions = { maxHeaderSize: 16_384 };
+/** How long a client may take to send a request's headers, and the whole request (then 408). */
+export interface RequestTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+/**
+ * Options of `createServer`: headers over 16 KiB are refused (431), and slow senders are looked
+ * for often enough that the timeouts hold to within a second (Node looks every 30 s by default).
+ */
+export const hardenedServerOptions = ({ headersTimeoutMs, requestTimeoutMs }: RequestTimeouts): ServerOptions => ({
+  maxHeaderSize: 16_384,
+  headersTimeout: headersTimeoutMs,
+  requestTimeout: requestTimeoutMs,
+  connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs),
+});
 
 /** The last response started on each socket: a parse error after it must not produce a second answer. */
 const lastResponse = new WeakMap<Duplex, ServerResponse>();
@@ -21,9 +35,27 @@ function answerOnSocket(socket: Duplex, appError: AppError): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${lines.join('')}\r\n${body}`);
 }
 
+/** What a refusal of Node's HTTP parser is, in the API's terms. */
+function clientErrorOf(error: NodeJS.ErrnoException): AppError {
+  if (error.code === 'HPE_HEADER_OVERFLOW') return new AppError('REQUEST_HEADERS_TOO_LARGE');
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new AppError('REQUEST_TIMEOUT');
+  return new AppError('VALIDATION_ERROR', { systemMessage: 'Malformed HTTP request' });
+}
+
 /** Requests Node's HTTP parser refuses (oversized headers, malformed lines, slow senders) still get the envelope. */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   const previous = lastResponse.get(socket);
+  if (previous !== undefined && !previous.writableFinished && error.code !== 'ECONNRESET' && socket.writable && !previous.req.complete) {
+    // The request being answered is still arriving (its body stalled until the request timed
+    // out, or went bad): what waits for the body would wait for ever. It is answered here, and
+    // the socket closed.
+    if (previous.headersSent) socket.destroy();
+    else {
+      const { status, headers, body } = errorAnswer(clientErrorOf(error), previous.req.id ?? newRequestId());
+      previous.writeHead(status, { ...headers, Connection: 'close' }).end(body, () => socket.destroy());
+    }
+    return;
+  }
   if (previous !== undefined && !previous.writableFinished && error.code !== 'ECONNRESET' && socket.writable) {
     // Garbage after a complete request that is still being answered: finish that answer (it is
     // the last on this connection), then close. The garbage itself gets no second answer.
@@ -37,13 +69,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  const code =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? 'REQUEST_HEADERS_TOO_LARGE'
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? 'REQUEST_TIMEOUT'
-        : 'VALIDATION_ERROR';
-  answerOnSocket(socket, new AppError(code, { systemMessage: code === 'VALIDATION_ERROR' ? 'Malformed HTTP request' : undefined }));
+  answerOnSocket(socket, clientErrorOf(error));
 }
 
 /** An `Expect` other than 100-continue: Node would answer a bare 417; answer 400 in the envelope. */
@@ -60,15 +86,13 @@ function refuseTunnel(_req: IncomingMessage, socket: Duplex): void {
   answerOnSocket(socket, new AppError('METHOD_NOT_ALLOWED', { systemMessage: 'This server does not tunnel or upgrade connections' }));
 }
 
-/** Installs the envelope answers and the socket time limits on a server made with HARDENED_SERVER_OPTIONS. */
+/** Installs the envelope answers and the socket time limits on a server made with `hardenedServerOptions`. */
 export function hardenHttpServer(server: Server): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => lastResponse.set(req.socket, res));
   server.on('clientError', answerClientError);
   server.on('checkExpectation', refuseExpectation);
   server.on('connect', refuseTunnel);
   server.on('upgrade', refuseTunnel);
-  // Slow or idle clients must not hold sockets for ever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  // Idle clients must not hold sockets for ever (slow ones are timed by the options above).
   server.keepAliveTimeout = 5_000;
 }

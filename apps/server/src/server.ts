@@ -8,7 +8,7 @@ import { createComposio, type ReadinessResult } from './composio/index.js';
 import type { ComposioRequestHook } from './composio/http.js';
 import { createCredentialsReader } from './credentials-reader.js';
 import type { Config } from './config.js';
-import { HARDENED_SERVER_OPTIONS, hardenHttpServer } from './http-hardening.js';
+import { hardenedServerOptions, hardenHttpServer } from './http-hardening.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
 import { openDatabase } from './registry/database.js';
@@ -129,7 +129,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw error;
   }
 
-  const server = createServer(HARDENED_SERVER_OPTIONS, app);
+  const server = createServer(hardenedServerOptions(config.http), app);
   hardenHttpServer(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -26,10 +26,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-/** Raw bytes over a socket, for requests fetch would refuse to send. */
-function raw(request: string): Promise<{ status: number; headers: string; body: string }> {
+/** Raw bytes over a socket, for requests fetch would refuse to send; resolves when the server closes it. */
+function raw(request: string, target = server): Promise<{ status: number; headers: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const url = new URL(server.running.url);
+    const url = new URL(target.running.url);
     const socket = connect(Number(url.port), url.hostname, () => socket.write(request));
     let data = '';
     socket.setEncoding('latin1');
@@ -201,6 +201,43 @@ describe('security headers and limits', () => {
     expect((JSON.parse(response.body) as ErrorEnvelope).error.code).toBe('VALIDATION_ERROR');
   });
 
+});
+
+describe('slow senders and public files', () => {
+  // A server of its own, with short timeouts and the default rate limits: a request is refused
+  // for its slowness alone, and no spent limit answers for anything here.
+  let own: TestServer;
+  beforeAll(async () => {
+    own = await startTestServer({ composioBaseUrl: inject('composioMockUrl'), env: { HTTP_HEADERS_TIMEOUT_MS: '300', HTTP_REQUEST_TIMEOUT_MS: '600' } });
+  });
+  afterAll(() => own.close());
+  const active = '/v1/personal-connectors/connections/tcred_0000000000000000abcd/active';
+
+  it('answers a request whose body stops coming with 408 in the envelope, and closes the connection', async () => {
+    const head = `PATCH ${active} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${KEYS.adminApi.key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`;
+    const response = await raw(`${head}{"is_active":`, own);
+    expect(response.status).toBe(408);
+    expect(response.headers).toMatch(/\r\nconnection: close\r\n/i);
+    expect((JSON.parse(response.body) as ErrorEnvelope).error.code).toBe('REQUEST_TIMEOUT');
+    expect(aitronos.validateResponse('patch', '/v1/personal-connectors/connections/{credential_id}/active', 408, JSON.parse(response.body)).errors).toEqual([]);
+  });
+
+  it('answers a request whose headers stop coming with 408 in the envelope', async () => {
+    const response = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\n`, own);
+    expect(response.status).toBe(408);
+    expect((JSON.parse(response.body) as ErrorEnvelope).error.code).toBe('REQUEST_TIMEOUT');
+  });
+
+  it('serves the public files whole, whatever the preconditions and ranges asked: never a 500', async () => {
+    const asks: Array<Record<string, string>> = [{ Range: 'bytes=99999999-' }, { 'If-Match': '"x"' }, { 'If-Unmodified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' }];
+    for (const headers of asks) {
+      for (const file of ['/openapi.json', '/openapi.yaml', '/docs']) {
+        const response = await fetch(`${own.running.url}${file}`, { headers });
+        expect(response.status, `${file} ${JSON.stringify(headers)}`).toBe(200);
+        await response.arrayBuffer();
+      }
+    }
+  });
 });
 
 describe('the Composio key', () => {

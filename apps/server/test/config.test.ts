@@ -38,6 +38,27 @@ describe('configuration', () => {
     expect(found.join('\n')).toMatch(/COMPOSIO_TIMEOUT_MS/);
   });
 
+  it('refuses an empty number, and a time no timer can wait, instead of reading 0 or firing at once', () => {
+    const found = problems({ ...base, PORT: '', CACHE_TTL_MS: '', SHUTDOWN_TIMEOUT_MS: '2147483648', RATE_LIMIT_WINDOW_MS: '99999999999' }).join('\n');
+    for (const name of ['PORT', 'CACHE_TTL_MS', 'SHUTDOWN_TIMEOUT_MS', 'RATE_LIMIT_WINDOW_MS']) expect(found).toMatch(new RegExp(`^${name}:`, 'm'));
+    expect(loadConfig({ ...base, SHUTDOWN_TIMEOUT_MS: '2147483647', CACHE_TTL_MS: ' 0 ' })).toMatchObject({ shutdownTimeoutMs: 2_147_483_647, cache: { ttlMs: 0 } });
+  });
+
+  it('times slow senders, the headers within the whole request', () => {
+    expect(loadConfig(base).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    expect(loadConfig({ ...base, HTTP_HEADERS_TIMEOUT_MS: '500', HTTP_REQUEST_TIMEOUT_MS: '900' }).http).toEqual({ headersTimeoutMs: 500, requestTimeoutMs: 900 });
+    expect(problems({ ...base, HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '1000' }).join('\n')).toMatch(/^HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS/m);
+  });
+
+  it('refuses a TRUST_PROXY Express cannot read, and a Composio URL with a password in it, before anything opens', () => {
+    expect(problems({ ...base, TRUST_PROXY: '10.0.0.0/99' }).join('\n')).toMatch(/^TRUST_PROXY: /m);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({ ...base, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    const found = problems({ COMPOSIO_BASE_URL: 'https://user:secret-pass@backend.composio.dev' }).join('\n');
+    expect(found).toMatch(/COMPOSIO_BASE_URL must not carry a user or password/);
+    expect(found).not.toContain('secret-pass');
+  });
+
   it('refuses to start in production without a Composio key and an admin key', () => {
     expect(problems({ ...base, NODE_ENV: 'production' })).toEqual([
       'COMPOSIO_API_KEY: required when NODE_ENV=production',

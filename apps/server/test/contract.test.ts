@@ -155,6 +155,18 @@ describe('routes and the envelope', () => {
     expect(aitronos.validateSchema('ErrorEnvelope', body).errors).toEqual([]);
   });
 
+  it('names the allowed methods of a path in the Allow header of a 405', async () => {
+    const base = '/v1/personal-connectors/admin/credentials';
+    for (const [method, path, allow] of [
+      ['POST', `${base}/by-connection/ca_1`, 'GET'],
+      ['PUT', `${base}/tcred_0000000000000000abcd`, 'GET, DELETE'],
+    ] as const) {
+      const response = await fetch(`${server.running.url}${path}`, { method, headers: { 'X-API-Key': KEYS.adminApi.key } });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')?.split(', ').sort()).toEqual(allow.split(', ').sort());
+    }
+  });
+
   it('echoes a sane X-Request-Id and replaces an insane one', async () => {
     const sane = await fetch(`${server.running.url}/healthz`, { headers: { 'X-Request-Id': 'abc-123.x:y_z' } });
     expect(sane.headers.get('x-request-id')).toBe('abc-123.x:y_z');

@@ -68,6 +68,8 @@ describe('errorRenderer', () => {
     expect(toAppError({ status: 404 }).code).toBe('ROUTE_NOT_FOUND');
     expect(toAppError({ status: 405 }).code).toBe('METHOD_NOT_ALLOWED');
     expect(toAppError({ status: 413 }).code).toBe('PAYLOAD_TOO_LARGE');
+    // Another library's refusal of the request is the caller's, never a fault of the server's.
+    for (const status of [412, 416, 418]) expect(toAppError({ status }).status).toBe(400);
     expect(toAppError(undefined).code).toBe('INTERNAL_ERROR');
     expect(toAppError('a string').code).toBe('INTERNAL_ERROR');
   });
