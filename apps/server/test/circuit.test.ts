@@ -57,9 +57,17 @@ describe('circuit breaker towards Composio', () => {
     expect(await readyz()).toBe(200);
   });
 
-  it('does not count answers that say nothing of an outage (404)', async () => {
+  it('does not count answers that say nothing of an outage: a 404, a refused key, one account we will not read', async () => {
     upstream.handle((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"x","code":1,"status":404}}'));
     for (let i = 0; i < 5; i += 1) expect((await get()).response.status).toBe(404);
+    // A refused key stays what it is, a 502 UPSTREAM_AUTH_ERROR, however often it happens.
+    upstream.handle((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"message":"x","code":1,"status":401}}'));
+    for (let i = 0; i < 5; i += 1) expect((await get()).body.error.code).toBe('UPSTREAM_AUTH_ERROR');
+    // One account's answer that is not the spec's shape, or not JSON, says nothing of Composio's health.
+    for (const body of ['{"id":"ca_Sg8kEy2Wq4Zt"}', 'not json']) {
+      upstream.handle((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+      for (let i = 0; i < 5; i += 1) expect((await get()).body.error.code).toBe('UPSTREAM_ERROR');
+    }
     const metrics = await (await fetch(`${server.running.url}/metrics`, { headers: { 'X-API-Key': KEYS.adminApi.key } })).text();
     expect(metrics).toMatch(/composio_circuit_state 0/);
     expect(metrics).toMatch(/composio_circuit_opened_total 1/);

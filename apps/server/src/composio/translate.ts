@@ -101,11 +101,15 @@ export function translateUpstreamError(error: unknown, context: TranslationConte
 
 const NO_CONTEXT: TranslationContext = { timeoutMs: 0, defaultRetryAfterSeconds: 0, retryAfterOpenSeconds: 0, connectionId: '' };
 
+/** A success whose body we will not read (not the spec's shape, not JSON, too large): one account's data, not Composio's health. */
+const isUnreadableSuccess = (error: unknown): boolean =>
+  (error instanceof UpstreamBodyError && error.upstreamStatus < 300) ||
+  (error instanceof ApiError && (error.code === 'RESPONSE_TOO_LARGE' || error.code === 'INVALID_RESPONSE') && error.status < 300);
+
 /**
- * Whether a failure says Composio is in trouble (a 404 or 400 says nothing of the kind): one of
- * the outage codes, or Composio refusing this server's key, which every call would meet alike.
+ * Whether a failure says Composio is in trouble, and counts towards opening the circuit: one of
+ * the outage codes. A 404 or 400 says nothing of the kind; nor does one account's unreadable
+ * answer (else one account could stop every read); nor a refused key, which must stay a 502
+ * `UPSTREAM_AUTH_ERROR` (never an open circuit's 503, which would serve last good credentials).
  */
-export const isOutage = (error: unknown): boolean => {
-  const { code } = classify(error, NO_CONTEXT);
-  return OUTAGE_CODES.has(code) || code === 'UPSTREAM_AUTH_ERROR';
-};
+export const isOutage = (error: unknown): boolean => !isUnreadableSuccess(error) && OUTAGE_CODES.has(classify(error, NO_CONTEXT).code);
