@@ -6,6 +6,7 @@ export default suiteConfig({
     'test/map-connected-account.test.ts',
     'test/config.test.ts',
     'test/errors.test.ts',
+    'test/probe.test.ts',
     'test/credentials-reader.test.ts',
     'test/cache-http.test.ts',
     'test/circuit.test.ts',

@@ -12,6 +12,7 @@ import { hardenedServerOptions, hardenHttpServer } from './http-hardening.js';
 import { createLogger } from './logging.js';
 import { createMetrics } from './metrics.js';
 import { openDatabase } from './registry/database.js';
+import { sharedProbe } from './probe.js';
 import { createRegistry, type Registry } from './registry/registry.js';
 import { loadSpec } from './specs.js';
 import { createMemoryStore, createRedisStore, type CredentialStore } from './shared/credential-store.js';
@@ -43,6 +44,8 @@ export interface RunningServer {
 
 /** Prefix of every key this server writes to Redis. */
 const REDIS_PREFIX = 'cc:';
+/** How long a readiness ping of the database is good for. */
+const DATABASE_PROBE_MS = 1_000;
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   // A spec that does not say who may call each operation, or names one without a handler, stops
@@ -92,14 +95,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
   });
 
+  // However often /readyz is asked (it needs no key), the database is pinged at most once a second.
+  const pingDatabase = sharedProbe(() => registry.ping().then(() => 'ok' as const, () => 'down' as const), DATABASE_PROBE_MS);
   async function readiness(): Promise<ReadinessResult> {
-    const upstream = await composio.readiness();
-    const checks: Record<string, string> = { ...upstream.checks, database: 'ok', ...(redis ? { redis: store.health() } : {}) };
-    try {
-      await registry.ping();
-    } catch {
-      checks.database = 'down';
-    }
+    const [upstream, databaseState] = await Promise.all([composio.readiness(), pingDatabase()]);
+    const checks: Record<string, string> = { ...upstream.checks, database: databaseState, ...(redis ? { redis: store.health() } : {}) };
     // Changes made through other instances are not heard: entries in memory are served, marked, for a while.
     if (registry.cacheState() === 'unverified') checks.registry_cache = 'unverified';
     return { ready: upstream.ready && checks.database === 'ok', checks };

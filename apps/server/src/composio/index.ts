@@ -24,6 +24,7 @@ import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { accountChecker } from './body.js';
 import { createComposioHttp, type ComposioRequestHook } from './http.js';
+import { sharedProbe } from '../probe.js';
 import { isOutage, translateUpstreamError, type TranslationContext } from './translate.js';
 
 export type ComposioSettings = Pick<Config, 'composio' | 'breaker' | 'upstreamRetryAfterSeconds'>;
@@ -55,7 +56,7 @@ export type ComposioReadiness = ReadinessResult<{ config: 'ok'; composio: 'ok' |
 export interface Composio {
   gateway: ComposioGateway;
   /** Readiness: configuration loaded (it is, or the server would not run) and Composio reachable. Cached briefly. */
-  readiness(now?: number): Promise<ComposioReadiness>;
+  readiness(): Promise<ComposioReadiness>;
   /** Closes the connections to Composio once the reads under way are done. */
   close(): Promise<void>;
 }
@@ -174,18 +175,11 @@ export function createComposio(settings: ComposioSettings, metrics?: Metrics, on
     }
   }
 
-  let last: { at: number; result: ComposioReadiness } | undefined;
-  let pending: Promise<ComposioReadiness> | undefined;
-  async function readiness(now = Date.now()): Promise<ComposioReadiness> {
+  const probed = sharedProbe(probe, READINESS_CACHE_MS);
+  async function readiness(): Promise<ComposioReadiness> {
     // While the circuit is open the server answers 503 at once: not ready, whatever a probe says.
     if (gateway.circuitState() === 'open') return { ready: false, checks: { config: 'ok', composio: 'circuit_open' } };
-    if (last && now - last.at < READINESS_CACHE_MS) return last.result;
-    pending ??= probe().finally(() => {
-      pending = undefined;
-    });
-    const result = await pending;
-    last = { at: Date.now(), result };
-    return result;
+    return probed();
   }
 
   return { gateway, readiness, close: () => http.close() };
