@@ -140,7 +140,8 @@ function stringMap(value: VendorValue): Record<string, string> {
 }
 
 const firstRecord = (...values: VendorValue[]) => values.find(isRecord);
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+/** An address as people write one: no spaces, no control characters (which no database text could hold, NUL). */
+const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u;
 const MAX_ID_TOKEN = 16_384;
 
 /** The `email` claim of a JWT's payload. The token is read, not verified: never use it to authenticate. */
@@ -262,7 +263,8 @@ export function registrationOf(
   return {
     ...registration,
     tool_key: toolKeyOf(account),
-    entity_id: account.user_id ?? null,
+    // A user id PostgreSQL text cannot hold (NUL) is no id this registry can record.
+    entity_id: account.user_id?.includes('\u0000') ? null : (account.user_id ?? null),
     account_email: mapConnectedAccount(account, tables).account_email,
   };
 }

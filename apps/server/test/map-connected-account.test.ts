@@ -73,6 +73,11 @@ describe('registrationOf', () => {
     });
     expect(registrationOf({ ...base, toolkit: { slug: '' } } as ConnectedAccount, registration).tool_key).toBe('unknown');
   });
+
+  it('records no user id a database text could not hold (NUL)', () => {
+    const registration = { connection_id: 'ca_1', organization_id: 'org_1', credential_name: null };
+    expect(registrationOf({ ...base, user_id: 'user\u0000x' } as ConnectedAccount, registration).entity_id).toBeNull();
+  });
 });
 
 describe('mapConnectedAccount on the spec examples', () => {
@@ -237,6 +242,9 @@ describe('normalizers', () => {
     const jwt = (claims: unknown) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s`;
     expect(emailFromIdToken(jwt({ email: 'a@b.c' }))).toBe('a@b.c');
     expect(emailFromIdToken(jwt({ email: 'not an email' }))).toBeNull();
+    // Control characters, NUL among them (no database text holds it), make no address.
+    expect(emailFromIdToken(jwt({ email: 'ada\u0000@example.com' }))).toBeNull();
+    expect(emailFromIdToken(jwt({ email: 'ada@exam\u0007ple.com' }))).toBeNull();
     expect(emailFromIdToken(jwt([1]))).toBeNull();
     expect(emailFromIdToken('garbage')).toBeNull();
     expect(emailFromIdToken('a.%%%.b')).toBeNull();

@@ -272,7 +272,7 @@ export interface components {
         RegisterCredentialRequest: {
             connection_id: components["schemas"]["ConnectionId"];
             organization_id: components["schemas"]["OrganizationId"];
-            /** @description A name people give this credential (`Work Google Drive`). */
+            /** @description A name people give this credential (`Work Google Drive`), on one line, without control characters. */
             credential_name?: string;
         };
         /**
