@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { pgliteDataDir, startPostgres, type PgliteDataDir, type PostgresServer } from '@connector-credentials/testkit';
+import type { KyselyPlugin } from 'kysely';
+import { createGate, pgliteDataDir, startPostgres, type PgliteDataDir, type PostgresServer } from '@connector-credentials/testkit';
 import { decodeChange, encodeChange, isDatabaseOutage, openDatabase, type RegistryDatabase } from '../src/registry/database.js';
 import { createRegistry, type NewCredential, type Registry } from '../src/registry/registry.js';
 
@@ -108,6 +109,40 @@ describe.each(backends)('the registry on %s', (_name, open) => {
       expect((await registry.getByConnection(r.created.connection_id)).entry?.id).toBe(r.created.id);
     }
     expect(database.queries()).toBe(before);
+  });
+});
+
+describe('a lookup a change overtakes', () => {
+  it('is answered but not kept: the next lookup reads the change', async () => {
+    // Every query result passes through this plugin; once armed, the next one is held until the gate opens.
+    const gate = createGate();
+    let armed = false;
+    const holdNext: KyselyPlugin = {
+      transformQuery: (args) => args.node,
+      async transformResult(args) {
+        if (armed) {
+          armed = false;
+          await gate.passed;
+        }
+        return args.result;
+      },
+    };
+    const database = await openDatabase({ dataDir: 'memory://' });
+    const registry = await createRegistry({ ...database, db: database.db.withPlugin(holdNext) });
+    try {
+      const r = await registry.register(connection());
+      if (!('created' in r)) throw new Error('not created');
+      armed = true;
+      const lookup = registry.get(r.created.id);
+      // The lookup's row is read and held; the deletion runs and commits meanwhile.
+      await vi.waitFor(() => expect(armed).toBe(false));
+      expect(await registry.remove(r.created.id)).toMatchObject({ id: r.created.id });
+      gate.open();
+      expect((await lookup).entry?.id).toBe(r.created.id);
+      expect((await registry.get(r.created.id)).entry).toBeUndefined();
+    } finally {
+      await registry.close();
+    }
   });
 });
 

@@ -123,7 +123,10 @@ export async function createRegistry(database: RegistryDatabase, options: Regist
   const cache = new LRUCache<string, CredentialEntry | { missing: true }>({ max: options.maxEntries ?? 10_000, ttl: options.ttlMs ?? 300_000 });
   const byId = (id: string) => `id:${id}`;
   const byConnection = (connectionId: string) => `connection:${connectionId}`;
+  /** Counts the changes forgotten: a lookup read while one was made (here or announced) is not kept. */
+  let changes = 0;
   const forget = (id: string, connectionId?: string) => {
+    changes += 1;
     cache.delete(byId(id));
     if (connectionId) cache.delete(byConnection(connectionId));
   };
@@ -190,11 +193,12 @@ export async function createRegistry(database: RegistryDatabase, options: Regist
       if (unverified) options.onUnverifiedLookup?.();
       return { entry: 'missing' in hit ? undefined : hit, unverified };
     }
-    const started = epoch;
+    const [started, changed] = [epoch, changes];
     const entry = await query(load);
     // While changes cannot be heard (or if that began or ended during the read), nothing new is
-    // kept: it could not be kept up to date.
-    if (unverifiedSince === undefined && epoch === started) cache.set(key, entry ?? { missing: true });
+    // kept: it could not be kept up to date. Nor is a read a change overtook: it may hold the row
+    // as it was before a deletion or a deactivation, which would be served until the entry expires.
+    if (unverifiedSince === undefined && epoch === started && changes === changed) cache.set(key, entry ?? { missing: true });
     return { entry, unverified: false };
   }
 
