@@ -83,6 +83,18 @@ describe('the Redis credential store', () => {
     expect(await b.getFresh('ca_2')).toBeUndefined();
   });
 
+  it("keeps a shared entry in process no longer than it lives in Redis", async () => {
+    // b's in-process tier could keep an entry a minute, a's entry has a fraction of a second left.
+    const a = open();
+    const b = createRedisStore({ url: redis.url, keys, commandTimeoutMs: 200, localTtlMs: 60_000, maxLocalEntries: 100, prefix: 'test:' });
+    stores.push(b);
+    await Promise.all([ready(a), ready(b)]);
+    await a.setFresh('ca_short', credentials('ca_short'), 300);
+    expect(await b.getFresh('ca_short')).toBeDefined();
+    await vi.waitFor(async () => expect(await inspect.exists('test:fresh:ca_short')).toBe(0), { timeout: 30_000 });
+    expect(await b.getFresh('ca_short')).toBeUndefined();
+  });
+
   it('does not open values sealed under a key it does not have', async () => {
     const other = createRedisStore({ url: redis.url, keys: [randomBytes(32)], commandTimeoutMs: 200, localTtlMs: 50, maxLocalEntries: 10, prefix: 'test:' });
     stores.push(other);

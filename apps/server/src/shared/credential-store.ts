@@ -159,10 +159,21 @@ export function createRedisStore(options: RedisStoreOptions): CredentialStore & 
     return plain === undefined ? undefined : (JSON.parse(plain) as StoredCredentials);
   };
 
+  /**
+   * The shared entry, kept in the in-process tier too: for `localTtlMs` at most, and never past
+   * the shared entry's own end (its lifetime was decided by the credential's expiry). Its time
+   * left is read with it, in one round trip, and the round trip's length taken off it.
+   */
   async function readFresh(id: string): Promise<StoredCredentials | undefined> {
-    const value = await attempt('get', undefined, async () => open(await redis.get(key('fresh', id)), id));
-    if (value) local.set(id, value);
-    return value;
+    const asked = performance.now();
+    const read = await attempt('get', undefined, async () => {
+      const [[, sealed], [, left]] = (await redis.pipeline().get(key('fresh', id)).pttl(key('fresh', id)).exec()) as [[Error | null, string | null], [Error | null, number]];
+      return { value: open(sealed, id), left };
+    });
+    if (read?.value === undefined) return undefined;
+    const ttl = Math.min(options.localTtlMs, Math.floor(read.left - (performance.now() - asked)) - 1);
+    if (ttl > 0) local.set(id, read.value, { ttl });
+    return read.value;
   }
 
   return {
