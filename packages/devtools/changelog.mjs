@@ -1,5 +1,5 @@
 // The CHANGELOG lines of the published packages (Changesets' `changelog` module, see .changeset/config.json).
-// Each entry links to the spec diff that caused it: from the baseline a `pnpm spec:breaking
+// Each entry links to the spec diff that caused it: from the baseline an `npm run spec:breaking --
 // --changeset` entry names ("Spec diff from: <sha>"), else from the parent of the commit that
 // added the changeset, to that commit, limited to openapi/ (no link when that leaves the specs
 // alone). With the option `repository` (a
@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// `pnpm release:dry` runs Changesets in a copy of the repository: the history is read here.
+// `npm run release:dry` runs Changesets in a copy of the repository: the history is read here.
 const root = process.env.CHANGELOG_REPO_ROOT ?? path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 const git = (...args) => {

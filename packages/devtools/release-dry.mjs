@@ -1,4 +1,4 @@
-// `pnpm release:dry`: what a release of the published packages would publish, without changing
+// `npm run release:dry`: what a release of the published packages would publish, without changing
 // anything here. Builds them, applies the pending changesets (`changeset version`) to a copy of
 // the workspace's manifests in a temp dir, packs each published package from there into
 // .cache/release/, and runs publint and arethetypeswrong on each tarball. Prints each version, its

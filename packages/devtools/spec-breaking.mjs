@@ -1,4 +1,4 @@
-// `pnpm spec:breaking [REF]`: the breaking-change gate of the specs (packages/spec-diff). Builds
+// `npm run spec:breaking [-- REF]`: the breaking-change gate of the specs (packages/spec-diff). Builds
 // it, then compares both specs now with the specs at REF (default: the newest `aitronos-api@*`
 // tag, else the previous commit). Exits 1 when the Aitronos spec breaks its users and its
 // info.version major did not change.

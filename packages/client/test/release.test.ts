@@ -1,5 +1,5 @@
 /**
- * `pnpm release:dry`: the client (and the hooks package over it) as a release would publish them,
+ * `npm run release:dry`: the client (and the hooks package over it) as a release would publish them,
  * versioned by the pending changesets, with CHANGELOG and README in the tarball, publint and attw clean. And the
  * CHANGELOG lines link each entry to the spec diff that caused it.
  */
@@ -14,7 +14,7 @@ import { getReleaseLine, specDiffLink } from '../../devtools/changelog.mjs';
 const pending = readdirSync(path.join(repoRoot, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md');
 const current = (JSON.parse(readFileSync(path.join(repoRoot, 'packages/client/package.json'), 'utf8')) as { version: string }).version;
 
-describe('pnpm release:dry', () => {
+describe('npm run release:dry', () => {
   it('packs a versioned client with its changelog and README; publint and attw are clean', () => {
     const output = execFileSync(process.execPath, ['packages/devtools/release-dry.mjs'], {
       cwd: repoRoot,

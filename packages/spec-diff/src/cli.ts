@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm spec:breaking [REF]`: bundles both specs as they are now and as they were at git REF
+// `npm run spec:breaking [-- REF]`: bundles both specs as they are now and as they were at git REF
 // (default: the newest `aitronos-api@*` tag, else the previous commit), prints every change
 // classified as breaking, non-breaking or annotation, and exits 1 when the Aitronos spec has a
 // breaking change and its info.version major did not change. The Composio spec describes the
@@ -53,7 +53,7 @@ if (values.changeset) {
 }
 const gatedBreaking = (verdicts[GATED_API]?.breaking ?? 0) > 0;
 if (gatedBreaking && usesChangesets(root) && pendingClientBump(root) !== 'major') {
-  console.log(`FAIL: ${GATED_API} has breaking changes and no pending changeset releases ${CLIENT_PACKAGE} as a major: run pnpm spec:breaking --changeset (or pnpm changeset).`);
+  console.log(`FAIL: ${GATED_API} has breaking changes and no pending changeset releases ${CLIENT_PACKAGE} as a major: run npm run spec:breaking -- --changeset (or npm run changeset).`);
   failed = true;
 }
 process.exit(failed ? 1 : 0);

@@ -55,7 +55,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe('pnpm spec:breaking', () => {
+describe('npm run spec:breaking', () => {
   it('passes when nothing changed since the previous commit', () => {
     write('openapi/README.txt', 'not a spec\n');
     git('add', '.');
@@ -108,7 +108,7 @@ describe('pnpm spec:breaking', () => {
   });
 });
 
-describe('pnpm spec:breaking with Changesets', () => {
+describe('npm run spec:breaking with Changesets', () => {
   it('a breaking change also needs a major changeset of the client; --changeset writes it', () => {
     git('reset', '-q', '--hard', 'HEAD~1');
     execFileSync('mkdir', ['-p', path.join(scratch, '.changeset')]);
