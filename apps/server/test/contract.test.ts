@@ -85,6 +85,60 @@ describe('Composio error outcomes', () => {
   });
 });
 
+describe('the spec names every header an answer carries', () => {
+  // HTTP's framing, and the security headers helmet puts on every answer of every route: the
+  // server's, not the API's. Everything else an answer carries must be in its response's headers.
+  const HTTP = ['date', 'connection', 'keep-alive', 'content-type', 'content-length', 'transfer-encoding'];
+  const HELMET = [
+    'content-security-policy', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster', 'referrer-policy',
+    'strict-transport-security', 'x-content-type-options', 'x-dns-prefetch-control', 'x-download-options', 'x-frame-options',
+    'x-permitted-cross-domain-policies', 'x-xss-protection',
+  ];
+  const generic = new Set([...HTTP, ...HELMET]);
+  const admin = { 'X-API-Key': KEYS.adminApi.key };
+  const json = { ...admin, 'Content-Type': 'application/json' };
+  const BY_ID = '/v1/personal-connectors/admin/credentials/{credential_id}';
+  const COLLECTION = '/v1/personal-connectors/admin/credentials';
+  const LIST = '/v1/personal-connectors/connections/{tool_key}';
+  const ACTIVE = '/v1/personal-connectors/connections/{credential_id}/active';
+
+  /** Sends the request; checks its status, and that each header it carries is HTTP's, helmet's or the spec's. */
+  async function answered(template: string, url: string, init: RequestInit & { method: string }, status: number) {
+    const response = await fetch(`${server.running.url}${url}`, init);
+    const body = await response.text();
+    expect(response.status, `${init.method} ${url}: ${body}`).toBe(status);
+    const declared = new Set(aitronos.responseHeaders(init.method, template, status));
+    const undeclared = [...response.headers.keys()].filter((name) => !generic.has(name) && !declared.has(name));
+    expect(undeclared, `${init.method} ${template} ${status}`).toEqual([]);
+    return body === '' ? undefined : (JSON.parse(body) as Record<string, unknown>);
+  }
+
+  it('on every operation, for its answers and its errors', async () => {
+    const connection = 'scenario--basic';
+    const byConnection = (id: string) => `/v1/personal-connectors/admin/credentials/by-connection/${id}`;
+    await answered(PATH, byConnection(connection), { method: 'GET', headers: admin }, 200);
+    await answered(PATH, byConnection(connection), { method: 'GET' }, 401);
+    await answered(PATH, byConnection(connection), { method: 'GET', headers: { 'X-API-Key': KEYS.readerApi.key } }, 403);
+    await answered(PATH, byConnection('a'.repeat(129)), { method: 'GET', headers: admin }, 400);
+    await answered(PATH, byConnection('status--404'), { method: 'GET', headers: admin }, 404);
+    await answered(PATH, byConnection('status--500'), { method: 'GET', headers: admin }, 502);
+    await answered(PATH, byConnection('status--429'), { method: 'GET', headers: admin }, 503);
+
+    const registration = JSON.stringify({ connection_id: connection, organization_id: 'org_headers' });
+    const created = await answered(COLLECTION, '/v1/personal-connectors/admin/credentials', { method: 'POST', headers: json, body: registration }, 201);
+    const id = String(created?.id);
+    await answered(COLLECTION, '/v1/personal-connectors/admin/credentials', { method: 'POST', headers: json, body: registration }, 409);
+    await answered(COLLECTION, '/v1/personal-connectors/admin/credentials', { method: 'POST', headers: { ...admin, 'Content-Type': 'text/plain' }, body: registration }, 415);
+    await answered(COLLECTION, '/v1/personal-connectors/admin/credentials', { method: 'POST', headers: json, body: JSON.stringify({ credential_name: 'x'.repeat(5000) }) }, 413);
+    await answered(BY_ID, `/v1/personal-connectors/admin/credentials/${id}`, { method: 'GET', headers: admin }, 200);
+    await answered(LIST, `/v1/personal-connectors/connections/${String(created?.tool_key)}?organization_id=org_headers`, { method: 'GET', headers: admin }, 200);
+    await answered(ACTIVE, `/v1/personal-connectors/connections/${id}/active`, { method: 'PATCH', headers: json, body: '{"is_active":false}' }, 200);
+    await answered(BY_ID, `/v1/personal-connectors/admin/credentials/${id}`, { method: 'DELETE', headers: admin }, 204);
+    await answered(BY_ID, `/v1/personal-connectors/admin/credentials/${id}`, { method: 'DELETE', headers: admin }, 404);
+    await answered(ACTIVE, `/v1/personal-connectors/connections/${id}/active`, { method: 'PATCH', headers: json, body: '{"is_active":true}' }, 404);
+  });
+});
+
 describe('auth matrix: three headers x missing / unknown / wrong kind / not admin / admin', () => {
   const kinds = [
     { header: 'X-API-Key', admin: KEYS.adminApi, reader: KEYS.readerApi, other: KEYS.adminFlowplate },

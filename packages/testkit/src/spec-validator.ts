@@ -25,6 +25,8 @@ export interface SpecValidator {
   validateResponse(method: string, pathTemplate: string, status: number | string, body: unknown): ValidationResult;
   /** Every named response example of the spec. */
   responseExamples(): NamedExample[];
+  /** The headers the documented response of an operation declares, their names in lower case. */
+  responseHeaders(method: string, pathTemplate: string, status: number | string): string[];
 }
 
 const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -83,6 +85,11 @@ export function createSpecValidator(bundlePath: string): SpecValidator {
       const responses = `/paths/${escapePointer(pathTemplate)}/${method.toLowerCase()}/responses`;
       const responsePointer = follow(document, `${responses}/${status}`);
       return validatePointer(`${responsePointer}/content/${escapePointer('application/json')}/schema`, body);
+    },
+    responseHeaders(method, pathTemplate, status) {
+      const responsePointer = follow(document, `/paths/${escapePointer(pathTemplate)}/${method.toLowerCase()}/responses/${status}`);
+      const { headers } = at(document, responsePointer) as { headers?: Record<string, unknown> };
+      return Object.keys(headers ?? {}).map((name) => name.toLowerCase());
     },
     responseExamples() {
       const out: NamedExample[] = [];
