@@ -100,10 +100,18 @@ export function normalizeExpiresIn(value: VendorValue): number | null {
 
 const ISO_LIKE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i;
 
-/** An ISO 8601 UTC timestamp from a date-like string; null for anything else. */
+/** A zone designator at the end of a timestamp. */
+const ZONED = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * An ISO 8601 UTC timestamp from a date-like string; null for anything else. A date and time
+ * without a zone is read as UTC, as the vendor means it (JavaScript would read it in the server's
+ * own time zone).
+ */
 export function toIsoTimestamp(value: VendorValue): string | null {
-  if (typeof value !== 'string' || !ISO_LIKE.test(value.trim())) return null;
-  const ms = Date.parse(value.trim());
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (!ISO_LIKE.test(text)) return null;
+  const ms = Date.parse(text.length > 10 && !ZONED.test(text) ? `${text}Z` : text);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 

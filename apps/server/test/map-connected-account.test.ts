@@ -227,6 +227,17 @@ describe('normalizers', () => {
     expect(toIsoTimestamp('2026-11-20 08:00:00+02:00')).toBe('2026-11-20T06:00:00.000Z');
     expect(toIsoTimestamp('2026-11-20')).toBe('2026-11-20T00:00:00.000Z');
     expect(toIsoTimestamp('2026-13-45')).toBeNull();
+    // Without a zone, UTC, whatever the server's own time zone.
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(toIsoTimestamp('2026-11-20T08:00:00')).toBe('2026-11-20T08:00:00.000Z');
+      expect(toIsoTimestamp('2026-11-20 08:00')).toBe('2026-11-20T08:00:00.000Z');
+      expect(toIsoTimestamp('2026-11-20')).toBe('2026-11-20T00:00:00.000Z');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
     expect(toIsoTimestamp('1')).toBeNull();
     expect(toIsoTimestamp('Tue, 1 Jan 2026')).toBeNull();
     expect(toIsoTimestamp('lorem ipsum')).toBeNull();
