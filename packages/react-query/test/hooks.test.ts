@@ -54,7 +54,7 @@ describe('the list query', () => {
   it('fails with the client ApiError: code, status, trace id, details and envelope', async () => {
     useScenario('code=403, example=insufficient_permissions');
     const error = await failure(newQueryClient().fetchQuery({ ...hooksOf().listOptions('googledrive', 'org_1'), retry: false }));
-    expect(error).toMatchObject({ status: 403, code: 'INSUFFICIENT_PERMISSIONS', traceId: 'req_abc123xyz', details: { required_role: 'admin' } });
+    expect(error).toMatchObject({ status: 403, code: 'INSUFFICIENT_PERMISSIONS', traceId: 'req_abc123xyz', details: { required_role: 'admin or connections' } });
     expect(error.envelope?.error.message).toBe('You do not have permission to access this resource.');
     expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
