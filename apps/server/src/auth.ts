@@ -96,7 +96,7 @@ export function createKeyRing(entries: readonly ApiKeyEntry[]): KeyRing {
     // One-shot hashing, no Hash object per request. The digest comes back as hex and is decoded
     // here: Node 24's `hash` returns a Buffer digest about three times slower than hex and a
     // decode together (a Buffer made on the C++ side costs more than one made in JavaScript).
-    const digest = Buffer.from(hash('sha256', value, 'hex'), 'hex');
+    const digest = Buffer.from(sha256Hex(value), 'hex');
     let match: Principal | undefined;
     for (const known of ring) {
       // No early exit: the time taken does not depend on which key (if any) matches.

@@ -16,12 +16,11 @@
  * draft-ietf-httpapi-ratelimit-headers-08 as express-rate-limit writes it (the same partition key,
  * `pk`); `X-RateLimit-*` of the last counting limit, its reset in Unix time.
  */
-import { hash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, type IncrementResponse, type Options } from 'express-rate-limit';
 import { LRUCache } from 'lru-cache';
 import { meets, type OperationAccess } from './access.js';
-import { authenticationOf, principalOf, type KeyRing, type Principal } from './auth.js';
+import { authenticationOf, principalOf, sha256Hex, type KeyRing, type Principal } from './auth.js';
 import { AppError } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -116,7 +115,7 @@ export interface RateLimits {
 }
 
 /** A partition key per counter, as express-rate-limit makes it: the first 12 hex digits of its SHA-256, in base64. */
-const partitionKey = (counter: string) => Buffer.from(hash('sha256', counter, 'hex').slice(0, 12)).toString('base64');
+const partitionKey = (counter: string) => Buffer.from(sha256Hex(counter).slice(0, 12)).toString('base64');
 
 export function createRateLimits(settings: RateLimitSettings, counters: RateLimitCounters, keyRing: KeyRing, metrics: Metrics): RateLimits {
   const windowSeconds = Math.ceil(settings.windowMs / 1000);
