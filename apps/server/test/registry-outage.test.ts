@@ -105,6 +105,9 @@ describe('PostgreSQL stopped under a running server', () => {
   it('serves warm entries, marked, within the window and 503 after it; 503 for everything else; recovers without a restart', async () => {
     const warm = await a.register();
     const cold = await a.register();
+    // An id no credential has, looked up once: the server remembers it is not registered.
+    const unknown = 'tcred_NotRegistered0000000000';
+    expect((await a.call('GET', `/admin/credentials/${unknown}`)).status).toBe(404);
     for (let i = 0; i < 2; i += 1) {
       const read = await a.call('GET', `/admin/credentials/${warm.id}`);
       expect(read.status).toBe(200);
@@ -128,6 +131,10 @@ describe('PostgreSQL stopped under a running server', () => {
     expect({ status: byConnection.status, marker: byConnection.headers.get('x-registry-stale'), id: byConnection.body.credential_id }).toEqual({ status: 200, marker: 'DATABASE_UNAVAILABLE', id: warm.id });
     const logged = a.server.logs.records().find((r) => r.audit && r.credential_id === warm.id && r.registry === 'unverified');
     expect(logged).toBeDefined();
+    // What is remembered of an id no credential has is answered too: 404, marked.
+    const notRegistered = await a.call('GET', `/admin/credentials/${unknown}`);
+    expect({ status: notRegistered.status, marker: notRegistered.headers.get('x-registry-stale') }).toEqual({ status: 404, marker: 'DATABASE_UNAVAILABLE' });
+    expect(aitronos.validateResponse(...operations.getAdminCredentials, 404, notRegistered.body).errors).toEqual([]);
 
     // Anything not held in memory, and every change, needs the database: 503 at once.
     expectUnavailable('getAdminCredentials', await a.call('GET', `/admin/credentials/${cold.id}`));

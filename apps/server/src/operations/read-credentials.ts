@@ -100,6 +100,11 @@ export function getAdminCredentials(deps: ReadDependencies): RequestHandler<ByCr
     const lookup = await deps.registry.get(credentialId);
     if (!lookup.entry) {
       res.locals.audit = { event: 'credential_read', key_name: principalOf(res).name, credential_id: credentialId };
+      // "Not registered", remembered while the database is lost: answered, and marked, as an entry would be.
+      if (lookup.unverified) {
+        res.locals.audit.registry = 'unverified';
+        res.setHeader(REGISTRY_STALE_HEADER, 'DATABASE_UNAVAILABLE');
+      }
       throw credentialNotFound(credentialId);
     }
     await answer(deps, res, lookup.entry.connection_id, lookup, noCacheOf(req.headers['cache-control']));

@@ -86,14 +86,15 @@ export interface paths {
          *     The account is read from Composio, or from a short-lived cache of ACTIVE accounts (its
          *     lifetime is set per deployment, 30 s unless configured otherwise, and never runs past the
          *     credential's expiry; send `Cache-Control: no-cache` to skip it). Concurrent requests for
-         *     the same account share one Composio read, across every server instance. Composio's failures
+         *     the same account share one Composio read: within a server instance, and across instances
+         *     when they share state (Redis). Composio's failures
          *     are reported as 502 (`UPSTREAM_ERROR`, `UPSTREAM_AUTH_ERROR`), 503 (`UPSTREAM_UNAVAILABLE`,
          *     with `Retry-After`) or 504 (`UPSTREAM_TIMEOUT`).
          *
-         *     When the registry's database cannot be reached, a credential this server instance already
-         *     holds in memory is still answered, for a bounded time (60 s unless configured otherwise),
-         *     marked with `X-Registry-Stale`; any other lookup gives 503 `DATABASE_UNAVAILABLE` with
-         *     `Retry-After`.
+         *     When the registry's database cannot be reached, what this server instance already holds in
+         *     memory of the id (its credential, or that no credential has it: 404) is still answered, for a
+         *     bounded time (60 s unless configured otherwise), marked with `X-Registry-Stale`; any other
+         *     lookup gives 503 `DATABASE_UNAVAILABLE` with `Retry-After`.
          */
         get: operations["getAdminCredentials"];
         put?: never;
@@ -128,7 +129,9 @@ export interface paths {
                 /**
                  * @description `no-cache` makes the server read the account from Composio now instead of answering from its
                  *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
-                 *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
+                 *     never past the credential's expiry; ACTIVE accounts only), and without waiting for another
+                 *     request's read of the same account. Should Composio fail then, the last good credentials may
+                 *     still be answered, marked `X-Credentials-Stale`. Other directives are ignored.
                  * @example no-cache
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
@@ -860,6 +863,7 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
+                "X-Registry-Stale": components["headers"]["XRegistryStale"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
@@ -974,7 +978,9 @@ export interface components {
         /**
          * @description `no-cache` makes the server read the account from Composio now instead of answering from its
          *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
-         *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
+         *     never past the credential's expiry; ACTIVE accounts only), and without waiting for another
+         *     request's read of the same account. Should Composio fail then, the last good credentials may
+         *     still be answered, marked `X-Credentials-Stale`. Other directives are ignored.
          * @example no-cache
          */
         CacheControl: string;
@@ -1061,8 +1067,9 @@ export interface components {
          */
         XCredentialsStale: "UPSTREAM_ERROR" | "UPSTREAM_UNAVAILABLE" | "UPSTREAM_TIMEOUT";
         /**
-         * @description Present when the credential's registry entry (its connection, organization and on/off state)
-         *     was answered from this server's memory while the registry's database could not be reached:
+         * @description Present when the credential's registry entry (its connection, organization and on/off state),
+         *     or that no credential has the id (a 404), was answered from this server's memory while the
+         *     registry's database could not be reached:
          *     a deactivation or deletion made meanwhile through another server instance may not be
          *     reflected. Such entries are served for a bounded time after the database was lost (60 s unless
          *     the deployment configures otherwise); after it, and for credentials not held in memory, the
@@ -1127,7 +1134,9 @@ export interface operations {
                 /**
                  * @description `no-cache` makes the server read the account from Composio now instead of answering from its
                  *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
-                 *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
+                 *     never past the credential's expiry; ACTIVE accounts only), and without waiting for another
+                 *     request's read of the same account. Should Composio fail then, the last good credentials may
+                 *     still be answered, marked `X-Credentials-Stale`. Other directives are ignored.
                  * @example no-cache
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
@@ -1226,7 +1235,9 @@ export interface operations {
                 /**
                  * @description `no-cache` makes the server read the account from Composio now instead of answering from its
                  *     short-lived in-memory cache (each deployment sets how long, 30 s unless configured otherwise;
-                 *     never past the credential's expiry; ACTIVE accounts only). Other directives are ignored.
+                 *     never past the credential's expiry; ACTIVE accounts only), and without waiting for another
+                 *     request's read of the same account. Should Composio fail then, the last good credentials may
+                 *     still be answered, marked `X-Credentials-Stale`. Other directives are ignored.
                  * @example no-cache
                  */
                 "Cache-Control"?: components["parameters"]["CacheControl"];
