@@ -129,6 +129,13 @@ describe('deploy/compose.yaml', () => {
     const nginx = readFileSync(path.join(deployDir, 'nginx.conf'), 'utf8');
     const upstreams = [...nginx.matchAll(/^\s*server\s+([\w-]+):(\d+)/gm)].map((m) => `${m[1]}:${m[2]}`);
     expect(upstreams.sort()).toEqual(instances.map(([name, s]) => `${name}:${s.environment!.PORT}`).sort());
+    // nginx buffers requests, so it times them as the server would; and it lets an idle upstream
+    // connection go before the server's 5 s keep-alive closes it (a POST on a closed one is a 502).
+    const seconds = (directive: string) => Number(new RegExp(`^\\s*${directive}\\s+(\\d+)s;`, 'm').exec(nginx)?.[1]);
+    const { http } = config.loadConfig(instances[0]![1].environment!);
+    expect(seconds('client_header_timeout') * 1000).toBe(http.headersTimeoutMs);
+    expect(seconds('client_body_timeout') * 1000).toBe(http.requestTimeoutMs);
+    expect(seconds('keepalive_timeout')).toBeLessThan(5);
   });
 
   it('gives each instance an environment the server reads and accepts in production, and time to drain', () => {

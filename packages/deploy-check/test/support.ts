@@ -20,7 +20,7 @@ interface VariableRule {
 export interface ServerConfigModule {
   /** The zod schema of the environment: its shape's keys are every variable the server reads. */
   environment: { shape: Record<string, VariableRule> };
-  loadConfig(env: Record<string, string | undefined>): { port: number; shutdownTimeoutMs: number };
+  loadConfig(env: Record<string, string | undefined>): { port: number; shutdownTimeoutMs: number; http: { headersTimeoutMs: number; requestTimeoutMs: number } };
 }
 
 /** The configuration module of the packaged server: the manifests are checked against what ships. */
