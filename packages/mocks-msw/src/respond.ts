@@ -2,7 +2,7 @@
 // operation's 401), then the request against the spec (invalid -> its 422 or 400), then the status (`code=`, else the lowest 2xx), then the named example
 // (`example=`, else the first one). An unknown example name gives Prism's 404.
 import { currentScenario, parsePrefer, type Preference } from './prefer.js';
-import { resolve, type OpenApiDocument, type Operation, type ResponseObject, type SecurityScheme } from './spec.js';
+import { resolve, type HeaderObject, type OpenApiDocument, type Operation, type ResponseObject, type SecurityScheme } from './spec.js';
 import { violationsOf, type Violation } from './validate.js';
 
 function satisfied(scheme: SecurityScheme | undefined, request: Request): boolean {
@@ -43,6 +43,23 @@ function scenarioPreference(spec: OpenApiDocument, operation: Operation, scenari
   return { example: scenario };
 }
 
+/**
+ * The headers the response declares, each with its example (else its schema's default, example
+ * or first enum value), as Prism sends them: `Retry-After`, `X-Request-Id`, the rate-limit
+ * headers … reach the code under test as they would from Prism.
+ */
+function headersOf(spec: OpenApiDocument, response: ResponseObject | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(response?.headers ?? {})) {
+    const header = resolve<HeaderObject | undefined>(spec, raw);
+    const named = Object.values(header?.examples ?? {})[0];
+    const value =
+      header?.example ?? (named === undefined ? undefined : resolve<{ value?: unknown }>(spec, named)?.value) ?? header?.schema?.default ?? header?.schema?.example ?? header?.schema?.enum?.[0];
+    if (value !== undefined) headers[name.toLowerCase()] = String(value);
+  }
+  return headers;
+}
+
 function answer(spec: OpenApiDocument, operation: Operation, preference: Preference): Response {
   const statuses = Object.keys(operation.responses);
   const code = preference.code ?? statuses.filter((s) => /^2\d\d$/.test(s)).sort()[0] ?? statuses[0];
@@ -51,9 +68,11 @@ function answer(spec: OpenApiDocument, operation: Operation, preference: Prefere
     return problem(500, 'Route resolved, but no response is defined', `No response with status ${code ?? '(none)'} is defined for this operation.`);
   }
   const status = /^\d{3}$/.test(code) ? Number(code) : 500;
-  const content = resolve<ResponseObject>(spec, raw)?.content ?? {};
+  const response = resolve<ResponseObject>(spec, raw);
+  const headers = headersOf(spec, response);
+  const content = response?.content ?? {};
   const mediaType = content['application/json'] ? 'application/json' : Object.keys(content)[0];
-  if (mediaType === undefined) return new Response(null, { status });
+  if (mediaType === undefined) return new Response(null, { status, headers });
   const media = content[mediaType]!;
   let value: unknown;
   if (preference.example !== undefined) {
@@ -67,16 +86,17 @@ function answer(spec: OpenApiDocument, operation: Operation, preference: Prefere
     value = first !== undefined ? resolve<{ value?: unknown }>(spec, first)?.value : media.example;
   }
   const body = value === undefined ? null : typeof value === 'string' && !mediaType.includes('json') ? value : JSON.stringify(value);
-  return new Response(body, { status, headers: { 'content-type': mediaType } });
+  return new Response(body, { status, headers: { ...headers, 'content-type': mediaType } });
 }
 
 /**
- * The answer to a request that breaks the spec, as Prism gives it: the operation's 422 if it has
- * one, else its 400, with that response's first example (the API's own error envelope) and the
+ * The answer to a request that breaks the spec, as Prism gives it: for a body of a media type the
+ * operation does not take, its 415; else its 422 if it has one, else its 400, with that response's first example (the API's own error envelope) and the
  * violations in an `sl-violations` header; the request's `Prefer` does not change it.
  */
 function invalid(spec: OpenApiDocument, operation: Operation, violations: Violation[]): Response | undefined {
-  const code = ['422', '400'].find((status) => operation.responses[status] !== undefined);
+  const unsupported = violations.some((v) => v.code === '415');
+  const code = (unsupported ? ['415'] : ['422', '400']).find((status) => operation.responses[status] !== undefined);
   if (code === undefined) return undefined;
   const response = answer(spec, operation, { code });
   response.headers.set('sl-violations', JSON.stringify(violations));

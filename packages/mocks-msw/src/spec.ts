@@ -25,7 +25,13 @@ export interface Operation {
   responses: Record<string, unknown>;
 }
 export interface ResponseObject {
+  headers?: Record<string, unknown>;
   content?: Record<string, { examples?: Record<string, unknown>; example?: unknown }>;
+}
+export interface HeaderObject {
+  example?: unknown;
+  examples?: Record<string, unknown>;
+  schema?: { default?: unknown; example?: unknown; enum?: unknown[] };
 }
 
 export const specs: Record<ApiName, OpenApiDocument> = {
