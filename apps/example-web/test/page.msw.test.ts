@@ -106,6 +106,28 @@ describe('the page on the MSW mocks', () => {
     await page.close();
   });
 
+  it("the page's own stateful answers are given only to requests the spec allows", async () => {
+    const { page } = await open();
+    await rows(page).first().waitFor({ timeout: 30_000 });
+    const statuses = await page.evaluate(async () => {
+      const api = `${location.origin}/api/v1/personal-connectors/connections`;
+      const key = { 'X-API-Key': 'mock' };
+      const status = async (url: string, init: RequestInit = {}) => (await fetch(url, { ...init, headers: { ...key, ...(init.headers as Record<string, string>) } })).status;
+      const toggle = (id: string, body: string, type = 'application/json') => status(`${api}/${id}/active`, { method: 'PATCH', body, headers: { 'Content-Type': type } });
+      return {
+        badTool: await status(`${api}/Google%20Drive?organization_id=org_1`),
+        noOrganization: await status(`${api}/googledrive`),
+        otherTool: await (await fetch(`${api}/github?organization_id=org_1`, { headers: key })).json(),
+        unknownId: await toggle('tcred_0000000000000000unknown', '{"is_active":false}'),
+        emptyBody: await toggle('tcred_7Hq2LmX9pR4vN8sK3dWz', '{}'),
+        notJson: await toggle('tcred_7Hq2LmX9pR4vN8sK3dWz', '{"is_active":'),
+        textPlain: await toggle('tcred_7Hq2LmX9pR4vN8sK3dWz', '{"is_active":false}', 'text/plain'),
+      };
+    });
+    expect(statuses).toEqual({ badTool: 400, noOrganization: 400, otherTool: { tool_key: 'github', connections: [] }, unknownId: 404, emptyBody: 400, notJson: 400, textPlain: 415 });
+    await page.close();
+  });
+
   it.each(listScenarios.map((s) => [s.name, s.status, s] as const))('list scenario %s (%s) renders as expected', async (name, status, scenario) => {
     const { page, errors } = await open();
     await chooseList(page, scenario.prefer);

@@ -2,7 +2,8 @@ import type { HttpHandler } from 'msw';
 import { createOpenApiHttp, type OpenApiHttpHandlers } from 'openapi-msw';
 import type { AitronosPaths, ComposioPaths } from '@connector-credentials/types';
 import { respond } from './respond.js';
-import { operationsOf, specs, type ApiName } from './spec.js';
+import { operationsOf, specs, type ApiName, type HttpMethod, type Operation } from './spec.js';
+import { violationsOf, type Violation } from './validate.js';
 
 export interface ApiHandlerOptions {
   /** Where the code under test calls the API; default: the spec's first server. Relative URLs match the page's origin in a browser. */
@@ -31,6 +32,24 @@ function handlersOf<Paths extends {}>(api: ApiName, http: OpenApiHttpHandlers<Pa
   return operationsOf(spec).map(([method, path, operation]) =>
     (http[method] as unknown as UntypedRoute)(path, ({ request, params }) => respond(spec, { path, method }, operation, request, params)),
   );
+}
+
+/**
+ * What is wrong with a request to an operation of the spec, as these handlers check it before any
+ * scenario (empty when it is valid): for handlers of your own that answer valid requests their
+ * own way and leave the others to these, which answer them as Prism would.
+ */
+export function requestViolations(
+  api: ApiName,
+  method: HttpMethod,
+  path: string,
+  request: Request,
+  params: Record<string, string | readonly string[] | undefined> = {},
+): Promise<Violation[]> {
+  const spec = specs[api];
+  const operation = (spec.paths[path] as Record<string, Operation | undefined> | undefined)?.[method];
+  if (operation === undefined) throw new Error(`${method.toUpperCase()} ${path} is no operation of the ${api} spec`);
+  return violationsOf(spec, path, method, operation, request, params);
 }
 
 export const aitronosHandlers = (options: ApiHandlerOptions = {}): HttpHandler[] => handlersOf('aitronos', createAitronosHttp(options));
