@@ -26,12 +26,18 @@ export const RETRY_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504])
 const IDEMPOTENT = new Set(['GET', 'HEAD']);
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
-/** `Retry-After` as ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+/** The HTTP dates of RFC 9110: IMF-fixdate and the obsolete RFC 850 form, both in GMT, and asctime (no zone: GMT). */
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$|^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
+/**
+ * `Retry-After` as ms: delta-seconds or an HTTP date; undefined when absent or anything else
+ * (`1.5`, which JavaScript's date parser would read as a date in 2001, is no wait at all).
+ */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
+  const trimmed = value?.trim() ?? '';
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
+  const date = HTTP_DATE.test(trimmed) ? Date.parse(trimmed) : ASCTIME.test(trimmed) ? Date.parse(`${trimmed} GMT`) : Number.NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 

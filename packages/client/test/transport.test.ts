@@ -96,6 +96,10 @@ describe('retries', () => {
     expect(parseRetryAfter('Sun, 22 Nov 2026 10:00:05 GMT', now)).toBe(5000);
     expect(parseRetryAfter('Sun, 22 Nov 2026 09:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
+    // The other two HTTP date forms; anything else is no value, not a date JavaScript makes of it.
+    expect(parseRetryAfter('Sunday, 22-Nov-26 10:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('Sun Nov 22 10:00:05 2026', now)).toBe(5000);
+    for (const odd of ['1.5', '-1', '2026-11-22', '5 s']) expect(parseRetryAfter(odd, now), odd).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
   });
 });
