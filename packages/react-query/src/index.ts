@@ -65,18 +65,29 @@ export function retryAfterMs(error: unknown): number | undefined {
 
 /** How many times a 429 or 503 that says how long to wait is tried again. */
 export const ASKED_RETRIES = 3;
+/** The longest wait asked that is waited out; an error that asks for more is shown at once. */
+export const MAX_ASKED_WAIT_MS = 60_000;
 
 /**
  * TanStack Query's `retry` and `retryDelay` of every hook here: a 429 or 503 that says how long to
- * wait is tried again after exactly that wait (up to `ASKED_RETRIES` times); every other error is
- * shown at once. Create the client with `retry: { retries: 0 }` so the page, not the transport,
- * does the waiting (and can show it).
+ * wait (at most `MAX_ASKED_WAIT_MS`) is tried again after exactly that wait (up to
+ * `ASKED_RETRIES` times); every other error is shown at once. Create the client with
+ * `retry: { retries: 0 }` so the page, not the transport, does the waiting (and can show it).
  */
 export const retryWhenAsked = {
-  retry: (failureCount: number, error: unknown): boolean =>
-    failureCount < ASKED_RETRIES && isApiError(error) && (error.status === 429 || error.status === 503) && retryAfterMs(error) !== undefined,
+  retry: (failureCount: number, error: unknown): boolean => {
+    const wait = retryAfterMs(error);
+    return failureCount < ASKED_RETRIES && isApiError(error) && (error.status === 429 || error.status === 503) && wait !== undefined && wait <= MAX_ASKED_WAIT_MS;
+  },
   retryDelay: (_failureCount: number, error: unknown): number => retryAfterMs(error) ?? 1_000,
 };
+
+/**
+ * The toggle's mutation options besides its cache handlers: waiting when asked, and one scope for
+ * every toggle, so TanStack Query runs them one after another. A toggle waiting out a 429 is then
+ * never sent after one the user made later, which would undo it.
+ */
+export const setConnectionActiveDefaults = { ...retryWhenAsked, scope: { id: 'setConnectionActive' } };
 
 /** What `onMutate` keeps to roll the lists back: every cached list as it was. */
 export interface ToggleSnapshot {
@@ -172,7 +183,7 @@ export function createConnectionsHooks(client: AitronosClient): ConnectionsHooks
     useSetConnectionActive(options = {}) {
       const queryClient = useQueryClient();
       return $api.useMutation('patch', SET_CONNECTION_ACTIVE, {
-        ...retryWhenAsked,
+        ...setConnectionActiveDefaults,
         ...(options as object),
         ...setConnectionActiveHandlers(queryClient),
       } as never) as unknown as UseMutationResult<ConnectionActiveState, ConnectionsError, SetConnectionActiveVariables, ToggleSnapshot>;

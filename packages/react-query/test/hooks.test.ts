@@ -17,6 +17,7 @@ import {
   retryAfterMs,
   retryWhenAsked,
   SET_CONNECTION_ACTIVE,
+  setConnectionActiveDefaults,
   setConnectionActiveHandlers,
   type ConnectionsError,
   type SetConnectionActiveVariables,
@@ -66,6 +67,9 @@ describe('the list query', () => {
     expect(retryWhenAsked.retry(0, fromDetails)).toBe(true);
     expect(retryWhenAsked.retryDelay(0, fromDetails)).toBe(30_000);
     expect(retryWhenAsked.retry(3, fromDetails)).toBe(false);
+    // A wait longer than a page should sit through is shown, not waited out.
+    const tooLong = new ApiError({ status: 429, code: 'RATE_LIMIT_EXCEEDED', message: 'x', requestId: 'r', retryAfterMs: 3_600_000 });
+    expect(retryWhenAsked.retry(0, tooLong)).toBe(false);
 
     server.use(http.get(`${baseUrl}${LIST_CONNECTIONS.replace('{tool_key}', ':tool')}`, () =>
       HttpResponse.json(example('connections'), { status: 429, headers: { 'Retry-After': '2' } })));
@@ -131,6 +135,40 @@ describe('turning a connection on or off', () => {
   const until = async (check: () => boolean) => {
     while (!check()) await new Promise((r) => setTimeout(r, 5));
   };
+
+  it('runs toggles one after another: one waiting out a 429 is never sent after a later one', async () => {
+    const sent: Array<{ is_active: boolean; status: number }> = [];
+    const aitronos = createAitronosHttp({ baseUrl });
+    const limited = scenariosOf('aitronos').find((s) => s.path === SET_CONNECTION_ACTIVE && s.name === 'rate_limit_exceeded')!.value as object;
+    server.use(
+      aitronos.patch(SET_CONNECTION_ACTIVE, async ({ params, request, response }) => {
+        const { is_active } = (await request.json()) as { is_active: boolean };
+        // The first toggle is asked to wait a second; every other one is taken.
+        const status = sent.length === 0 ? 429 : 200;
+        sent.push({ is_active, status });
+        if (status === 429) return response.untyped(HttpResponse.json(limited, { status, headers: { 'Retry-After': '1' } }));
+        return response(200).json({ id: params.credential_id, is_active });
+      }),
+    );
+    const hooks = hooksOf();
+    const queryClient = newQueryClient();
+    // Two toggles as the page makes them: each its own mutation, with the hook's options.
+    const toggle = () =>
+      new MutationObserver(queryClient, {
+        ...setConnectionActiveDefaults,
+        mutationFn: async (variables: SetConnectionActiveVariables) => (await hooks.fetchClient.PATCH(SET_CONNECTION_ACTIVE, variables)).data!,
+      });
+    const off = toggle().mutate({ params: { path: { credential_id: first.id } }, body: { is_active: false } });
+    await until(() => sent.length === 1);
+    // The user turns it back on while the first waits out its 429.
+    const on = toggle().mutate({ params: { path: { credential_id: first.id } }, body: { is_active: true } });
+    await Promise.all([off, on]);
+    expect(sent).toEqual([
+      { is_active: false, status: 429 },
+      { is_active: false, status: 200 },
+      { is_active: true, status: 200 },
+    ]);
+  });
 
   it('shows the new state at once, keeps it on success, and fetches the list again', async () => {
     const gate = backend();

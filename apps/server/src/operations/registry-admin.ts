@@ -28,6 +28,13 @@ export const recordOf = ({ entity_id: _entity, ...record }: CredentialEntry): Cr
 export function registerCredential(deps: RegistryAdminDependencies): RequestHandler<Record<string, never>, CredentialRecord, RegisterBody> {
   return async (req, res) => {
     const { connection_id: connectionId, organization_id: organizationId, credential_name: name } = req.body;
+    // PostgreSQL text cannot hold NUL: refused here, as the spec says, not a database error.
+    if (name?.includes('\u0000')) {
+      throw new AppError('VALIDATION_ERROR', {
+        systemMessage: 'request/body/credential_name must not contain NUL (U+0000)',
+        details: { errors: [{ location: 'body', path: '/body/credential_name', message: 'must not contain NUL (U+0000)' }] },
+      });
+    }
     const account = await deps.gateway.getConnectedAccount(connectionId, { requestId: String(req.id) });
     const result = await deps.registry.register(registrationOf(account, { connection_id: connectionId, organization_id: organizationId, credential_name: name ?? null }));
     if ('existingId' in result) {

@@ -275,7 +275,10 @@ export interface components {
         RegisterCredentialRequest: {
             connection_id: components["schemas"]["ConnectionId"];
             organization_id: components["schemas"]["OrganizationId"];
-            /** @description A name people give this credential (`Work Google Drive`), on one line, without control characters. */
+            /**
+             * @description A name people give this credential (`Work Google Drive`). A name with the NUL character
+             *     (U+0000), which the registry cannot store, is refused with 400 `VALIDATION_ERROR`.
+             */
             credential_name?: string;
         };
         /**
