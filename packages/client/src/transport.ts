@@ -98,9 +98,19 @@ export function createTransport(options: TransportOptions = {}): (input: Request
         redirect: 'manual',
       });
       const more = canRetry && attempt < retries;
-      let response: Response;
       try {
-        response = await baseFetch(request);
+        const response = await baseFetch(request);
+        if (more && RETRY_STATUSES.has(response.status)) {
+          const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+          if (retryAfter === undefined || retryAfter <= maxRetryAfterMs) {
+            await response.body?.cancel().catch(() => undefined);
+            await pause(retryAfter ?? backoff(attempt), callerSignal, requestId);
+            continue;
+          }
+        }
+        // The body is read here, while the attempt's timeout and the caller's signal still hold:
+        // a body that stops coming is a TIMEOUT (and a GET is tried again), not unreadable JSON.
+        return await whole(response);
       } catch (cause) {
         if (cause instanceof ApiError) throw cause;
         if (callerSignal.aborted) {
@@ -113,15 +123,16 @@ export function createTransport(options: TransportOptions = {}): (input: Request
         }
         throw noAnswerError(timedOut ? 'TIMEOUT' : 'NETWORK_ERROR', { requestId, cause, timeoutMs });
       }
-      if (more && RETRY_STATUSES.has(response.status)) {
-        const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
-        if (retryAfter === undefined || retryAfter <= maxRetryAfterMs) {
-          await response.body?.cancel().catch(() => undefined);
-          await pause(retryAfter ?? backoff(attempt), callerSignal, requestId);
-          continue;
-        }
-      }
-      return response;
     }
   };
+}
+
+/** Statuses whose answers have no body (a Response made with one throws). */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** The answer with its body read in full. A browser's opaque redirect has neither body nor status to copy. */
+async function whole(response: Response): Promise<Response> {
+  if (response.body === null || response.type === 'opaqueredirect') return response;
+  const body = await response.arrayBuffer();
+  return new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

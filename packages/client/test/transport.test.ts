@@ -113,6 +113,29 @@ describe('failures without an envelope', () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it('times out an attempt whose body stops coming, and tries a GET again: TIMEOUT, not unreadable JSON', async () => {
+    // The head and the first bytes of the body, then nothing.
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"connection_id":');
+    });
+    const error = await failure(client({ timeoutMs: 100 }).getAdminCredentials('ca_1'));
+    expect(error.code).toBe('TIMEOUT');
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('throws ABORTED when the caller aborts while the body is coming', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"connection_id":');
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const error = await failure(client({ timeoutMs: 5_000 }).getAdminCredentials('ca_1', { signal: controller.signal }));
+    expect(error.code).toBe('ABORTED');
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('throws NETWORK_ERROR when the connection is reset', async () => {
     server.handle((req) => req.socket.destroy());
     const error = await failure(client().getAdminCredentials('ca_1'));
