@@ -26,15 +26,18 @@ export type ConnectionsPaths = Pick<AitronosPaths, typeof LIST_CONNECTIONS | typ
 /** What every hook fails with: the client's error, with the envelope's code, trace id and details. */
 export type ConnectionsError = ApiError<ErrorEnvelope>;
 
-/** The request of `setConnectionActive`, as openapi-fetch takes it (what `mutate` takes). */
+type ToggleOperation = AitronosPaths[typeof SET_CONNECTION_ACTIVE]['patch'];
+type ListOperation = AitronosPaths[typeof LIST_CONNECTIONS]['get'];
+
+/** The request of `setConnectionActive`, as openapi-fetch takes it (what `mutate` takes), from the spec's types. */
 export type SetConnectionActiveVariables = {
-  params: { path: { credential_id: string } };
-  body: { is_active: boolean };
+  params: { path: ToggleOperation['parameters']['path'] };
+  body: NonNullable<ToggleOperation['requestBody']>['content']['application/json'];
 };
 
-/** The list's request, as openapi-fetch takes it: the third part of its query key. */
+/** The list's request, as openapi-fetch takes it (the third part of its query key), from the spec's types. */
 export type ListConnectionsInit = {
-  params: { path: { tool_key: string }; query: { organization_id: string } };
+  params: { path: ListOperation['parameters']['path']; query: ListOperation['parameters']['query'] };
 };
 
 const listInit = (toolKey: string, organizationId: string): ListConnectionsInit => ({
@@ -145,14 +148,29 @@ export interface ConnectionsHooks {
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const;
 type Call = (path: string, init?: { middleware?: unknown[] }) => Promise<unknown>;
+type RequestCall = (method: string, path: string, init?: { middleware?: unknown[] }) => Promise<unknown>;
+const CONNECTION_PATHS: ReadonlySet<string> = new Set([LIST_CONNECTIONS, SET_CONNECTION_ACTIVE]);
 
-/** `raw`, limited to the connection paths, with `throwApiErrors` on each call: `raw` itself is left as it is. */
+/** Refuses, at run time too, a path that is not a connection path: an admin operation is never reached through the hooks. */
+function connectionPath(path: string): string {
+  if (!CONNECTION_PATHS.has(path)) throw new TypeError(`${path} is not a connection path: the hooks reach ${[...CONNECTION_PATHS].join(' and ')} only`);
+  return path;
+}
+
+/**
+ * `raw`, limited to the connection paths (in its types and when called), with `throwApiErrors`
+ * on each call. Its middleware is the client's own: `use` and `eject` act on the client the hooks
+ * were made from.
+ */
 function throwingClient(raw: Client<AitronosPaths>): Client<ConnectionsPaths> {
-  const client: Record<string, unknown> = { ...raw };
+  const client: Record<string, unknown> = { use: raw.use.bind(raw), eject: raw.eject.bind(raw) };
+  const withErrors = (init: { middleware?: unknown[] } = {}) => ({ ...init, middleware: [...(init.middleware ?? []), throwApiErrors] });
   for (const method of METHODS) {
     const call = (raw[method] as unknown as Call).bind(raw);
-    client[method] = (path: string, init: { middleware?: unknown[] } = {}) => call(path, { ...init, middleware: [...(init.middleware ?? []), throwApiErrors] });
+    client[method] = (path: string, init?: { middleware?: unknown[] }) => call(connectionPath(path), withErrors(init));
   }
+  const request = (raw.request as unknown as RequestCall).bind(raw);
+  client.request = (method: string, path: string, init?: { middleware?: unknown[] }) => request(method, connectionPath(path), withErrors(init));
   return client as unknown as Client<ConnectionsPaths>;
 }
 

@@ -41,6 +41,18 @@ const failure = async (promise: Promise<unknown>) => {
   return error as ConnectionsError;
 };
 
+describe('the openapi-fetch instance of the hooks', () => {
+  it('reaches the connection paths only, at run time too: never an admin operation', async () => {
+    const { fetchClient } = hooksOf();
+    const admin = '/v1/personal-connectors/admin/credentials/{credential_id}';
+    expect(() => (fetchClient.GET as unknown as (path: string) => unknown)(admin)).toThrow(/is not a connection path/);
+    expect(() => (fetchClient.request as unknown as (method: string, path: string) => unknown)('get', admin)).toThrow(/is not a connection path/);
+    // A connection path goes through, and a non-2xx answer throws the ApiError.
+    useScenario('code=403, example=insufficient_permissions');
+    await failure(fetchClient.request('get', LIST_CONNECTIONS, { params: { path: { tool_key: 'googledrive' }, query: { organization_id: 'org_1' } } }));
+  });
+});
+
 describe('the list query', () => {
   it('is keyed by the operation (method, path, request) and answers the spec example', async () => {
     const hooks = hooksOf();
