@@ -4,6 +4,7 @@
 //   that server, and the proxy adds the key, as the team's own backend would: the key stays in
 //   this process and never reaches the browser. Any other /api path gets 404 here.
 // EXAMPLE_WEB_PORT (default 5173) is where it listens, on 127.0.0.1.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import react from '@vitejs/plugin-react';
@@ -38,9 +39,13 @@ function connectionsOnly(): Plugin {
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         if (!req.url?.startsWith('/api/') || CONNECTIONS.test(req.url)) return next();
+        // The API's own envelope and code, so the page shows it as any other error.
+        const traceId = `req_${randomUUID().replaceAll('-', '')}`;
         res.statusCode = 404;
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ success: false, error: { code: 'NOT_FOUND', message: 'This page only reaches the connection operations.' } }));
+        res.setHeader('x-request-id', traceId);
+        const error = { code: 'ROUTE_NOT_FOUND', message: 'This page only reaches the connection operations.', system_message: 'The example page proxies the connection operations only', type: 'not_found_error', status: 404, trace_id: traceId, timestamp: new Date().toISOString(), details: {} };
+        res.end(JSON.stringify({ success: false, error }));
       });
     },
   };

@@ -14,7 +14,9 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ConnectionList } from '@connector-credentials/client';
-import { freePort, pgliteDataDir } from '@connector-credentials/testkit';
+import { createSpecValidator, freePort, openapiBundlePath, pgliteDataDir } from '@connector-credentials/testkit';
+
+const aitronos = createSpecValidator(openapiBundlePath('aitronos'));
 import { artifacts, launchChromium, startExampleWeb, startProcess, stopChild, watchErrors, type Browser, type RunningProcess } from './browser.ts';
 
 const key = `conn_${randomBytes(24).toString('base64url')}`;
@@ -113,6 +115,9 @@ describe('the page on the real server, through the proxy', () => {
     });
     expect(admin.status).toBe(404);
     expect(admin.body).not.toContain('credentials":');
+    // In the API's own envelope, with one of its codes, as the page shows any other error.
+    expect(aitronos.validateSchema('ErrorEnvelope', JSON.parse(admin.body)).errors).toEqual([]);
+    expect(JSON.parse(admin.body)).toMatchObject({ error: { code: 'ROUTE_NOT_FOUND', status: 404 } });
     expect(sentHeaders.length).toBeGreaterThan(0);
     for (const headers of sentHeaders) {
       expect(Object.keys(headers).filter((h) => /key/i.test(h))).toEqual([]);
