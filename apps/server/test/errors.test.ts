@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSpecValidator, openapiBundlePath } from '@connector-credentials/testkit';
+import { ApiError } from '@connector-credentials/client';
+import { translateUpstreamError } from '../src/composio/translate.js';
 import { AppError, ERROR_KINDS, errorAnswer, errorRenderer, toAppError } from '../src/errors.js';
 import { createLogger, requestLogger } from '../src/logging.js';
 import { LogCapture } from './helpers.js';
@@ -72,5 +74,15 @@ describe('errorRenderer', () => {
     for (const status of [412, 416, 418]) expect(toAppError({ status }).status).toBe(400);
     expect(toAppError(undefined).code).toBe('INTERNAL_ERROR');
     expect(toAppError('a string').code).toBe('INTERNAL_ERROR');
+  });
+});
+
+describe('a connection id Composio refuses as malformed', () => {
+  it('is a 400 naming where the caller sent it: the path of a read, the body of a registration', () => {
+    const refused = new ApiError({ status: 400, code: 'HTTP_400', message: 'bad id', requestId: 'r' });
+    const context = { timeoutMs: 1, defaultRetryAfterSeconds: 1, retryAfterOpenSeconds: 1, connectionId: 'ca_1' };
+    const errorsOf = (from?: 'path' | 'body') => translateUpstreamError(refused, { ...context, connectionIdFrom: from }).details.errors;
+    expect(errorsOf()).toEqual([{ location: 'path', path: '/params/connection_id', message: 'is not a valid Composio connected-account id' }]);
+    expect(errorsOf('body')).toEqual([{ location: 'body', path: '/body/connection_id', message: 'is not a valid Composio connected-account id' }]);
   });
 });

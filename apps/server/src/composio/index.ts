@@ -32,6 +32,8 @@ export type ComposioSettings = Pick<Config, 'composio' | 'breaker' | 'upstreamRe
 export interface ReadOptions {
   /** Sent on to Composio as X-Request-Id. */
   requestId: string;
+  /** Where the caller's request carried the id (a refused id's 400 names it): its path unless said. */
+  idFrom?: 'path' | 'body';
 }
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
@@ -128,23 +130,23 @@ export function createComposio(settings: ComposioSettings, metrics?: Metrics, on
   });
 
   /** One read through the policy; every failure leaves as an AppError. */
-  async function read(id: string, requestId: string | undefined): Promise<ConnectedAccount> {
+  async function read(id: string, requestId: string | undefined, idFrom: 'path' | 'body' = 'path'): Promise<ConnectedAccount> {
     try {
       return await policy.execute(async ({ signal }) =>
         checkAccount(await http.getConnectedAccount(id, { signal, requestId })),
       );
     } catch (error) {
-      throw translateUpstreamError(error, { ...context, connectionId: id });
+      throw translateUpstreamError(error, { ...context, connectionId: id, connectionIdFrom: idFrom });
     }
   }
 
   const gateway: ComposioGateway = {
     circuitState: () => STATE_NAMES[breaker.state],
-    async getConnectedAccount(id, { requestId }) {
+    async getConnectedAccount(id, { requestId, idFrom }) {
       const started = performance.now();
       let outcome = 'success';
       try {
-        return await read(id, requestId);
+        return await read(id, requestId, idFrom);
       } catch (error) {
         const appError = error as AppError;
         outcome = appError.details.circuit === 'open' ? 'circuit_open' : appError.code;

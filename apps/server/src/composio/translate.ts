@@ -11,6 +11,8 @@ export interface TranslationContext {
   /** Seconds until the circuit lets a probe through. */
   retryAfterOpenSeconds: number;
   connectionId: string;
+  /** Where the caller's request carried the connection id: its path (reads), or its body (registration). */
+  connectionIdFrom?: 'path' | 'body';
 }
 
 /** Thrown by the body check: Composio answered, but with something we will not read. */
@@ -65,7 +67,13 @@ function classify(error: unknown, context: TranslationContext): Translation {
         code: 'VALIDATION_ERROR',
         options: {
           systemMessage: 'Composio refused the connection id as malformed',
-          details: { errors: [{ location: 'path', path: '/params/connection_id', message: 'is not a valid Composio connected-account id' }] },
+          details: {
+            errors: [
+              context.connectionIdFrom === 'body'
+                ? { location: 'body', path: '/body/connection_id', message: 'is not a valid Composio connected-account id' }
+                : { location: 'path', path: '/params/connection_id', message: 'is not a valid Composio connected-account id' },
+            ],
+          },
           cause: error,
         },
       };

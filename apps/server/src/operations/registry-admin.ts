@@ -35,7 +35,7 @@ export function registerCredential(deps: RegistryAdminDependencies): RequestHand
         details: { errors: [{ location: 'body', path: '/body/credential_name', message: 'must not contain NUL (U+0000)' }] },
       });
     }
-    const account = await deps.gateway.getConnectedAccount(connectionId, { requestId: String(req.id) });
+    const account = await deps.gateway.getConnectedAccount(connectionId, { requestId: String(req.id), idFrom: 'body' });
     const result = await deps.registry.register(registrationOf(account, { connection_id: connectionId, organization_id: organizationId, credential_name: name ?? null }));
     if ('existingId' in result) {
       throw new AppError('CREDENTIAL_ALREADY_REGISTERED', {
