@@ -214,7 +214,10 @@ export function createRedisStore(options: RedisStoreOptions): CredentialStore & 
           return load();
         }
         const mutex = new Mutex(redis, key('lock', id), {
-          lockTimeout: Math.max(waitMs, 1_000),
+          // The holder's load takes at most the deadline and two Redis writes: the lock outlives
+          // it, so no other instance starts a second read meanwhile; a holder that died frees it
+          // soon after.
+          lockTimeout: waitMs + 2 * options.commandTimeoutMs + 1_000,
           acquireTimeout: waitMs,
           retryInterval: 10,
           refreshInterval: 0,
