@@ -70,6 +70,14 @@ export function noAnswerError(code: NoAnswerCode, init: { requestId: string | un
   return new ApiError({ message, code, status: 0, requestId: init.requestId, cause: init.cause });
 }
 
+/**
+ * The `ApiError` of a 2xx answer whose body is not JSON (openapi-fetch's parse threw): what the
+ * convenience calls throw, and the hooks too, rather than the parser's own error.
+ */
+export function unreadableAnswerError(init: { requestId: string | undefined; cause?: unknown }): ApiError {
+  return new ApiError({ message: 'The response body could not be read as JSON.', code: 'INVALID_RESPONSE', status: 0, requestId: init.requestId, cause: init.cause });
+}
+
 function describe(cause: unknown): string {
   if (cause instanceof Error) {
     const inner = (cause as { cause?: unknown }).cause;

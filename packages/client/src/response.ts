@@ -1,5 +1,5 @@
 import type { Middleware } from 'openapi-fetch';
-import { ApiError } from './errors.js';
+import { ApiError, unreadableAnswerError } from './errors.js';
 import { parseRetryAfter, REQUEST_ID_HEADER } from './transport.js';
 
 interface FetchResult<TData, TError> {
@@ -57,7 +57,7 @@ export async function unwrap<R extends FetchResult<unknown, unknown>>(
     const { requestId } = sent;
     if (cause instanceof ApiError) throw cause;
     // A 2xx whose body is not JSON: openapi-fetch's parse throws.
-    throw new ApiError({ message: 'The response body could not be read as JSON.', code: 'INVALID_RESPONSE', status: 0, requestId, cause });
+    throw unreadableAnswerError({ requestId, cause });
   }
   const { response } = result;
   const { requestId } = sent;

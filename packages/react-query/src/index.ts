@@ -7,6 +7,7 @@ import createQueryHooks, { type OpenapiQueryClient } from 'openapi-react-query';
 import {
   isApiError,
   throwApiErrors,
+  unreadableAnswerError,
   type AitronosClient,
   type AitronosPaths,
   type ApiError,
@@ -165,12 +166,16 @@ function connectionPath(path: string): string {
 function throwingClient(raw: Client<AitronosPaths>): Client<ConnectionsPaths> {
   const client: Record<string, unknown> = { use: raw.use.bind(raw), eject: raw.eject.bind(raw) };
   const withErrors = (init: { middleware?: unknown[] } = {}) => ({ ...init, middleware: [...(init.middleware ?? []), throwApiErrors] });
+  // Every failure is an ApiError: a 2xx that is not JSON (openapi-fetch's parse throws) too.
+  const asApiError = (cause: unknown): never => {
+    throw isApiError(cause) ? cause : unreadableAnswerError({ requestId: undefined, cause });
+  };
   for (const method of METHODS) {
     const call = (raw[method] as unknown as Call).bind(raw);
-    client[method] = (path: string, init?: { middleware?: unknown[] }) => call(connectionPath(path), withErrors(init));
+    client[method] = (path: string, init?: { middleware?: unknown[] }) => call(connectionPath(path), withErrors(init)).catch(asApiError);
   }
   const request = (raw.request as unknown as RequestCall).bind(raw);
-  client.request = (method: string, path: string, init?: { middleware?: unknown[] }) => request(method, connectionPath(path), withErrors(init));
+  client.request = (method: string, path: string, init?: { middleware?: unknown[] }) => request(method, connectionPath(path), withErrors(init)).catch(asApiError);
   return client as unknown as Client<ConnectionsPaths>;
 }
 

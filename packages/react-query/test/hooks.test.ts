@@ -51,6 +51,12 @@ describe('the openapi-fetch instance of the hooks', () => {
     useScenario('code=403, example=insufficient_permissions');
     await failure(fetchClient.request('get', LIST_CONNECTIONS, { params: { path: { tool_key: 'googledrive' }, query: { organization_id: 'org_1' } } }));
   });
+
+  it('fails with an ApiError for a 2xx that is not JSON too (an SPA page answering a misrouted /api)', async () => {
+    server.use(http.get(`${baseUrl}${LIST_CONNECTIONS.replace('{tool_key}', ':tool')}`, () => new HttpResponse('<!doctype html><title>app</title>', { status: 200, headers: { 'content-type': 'text/html' } })));
+    const error = await failure(newQueryClient().fetchQuery({ ...hooksOf().listOptions('googledrive', 'org_1'), retry: false }));
+    expect(error.code).toBe('INVALID_RESPONSE');
+  });
 });
 
 describe('the list query', () => {
