@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,11 +69,16 @@ describe('configuration', () => {
   });
 
   it('reads keys from API_KEYS_FILE', () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'keys-')), 'keys.json');
-    writeFileSync(file, API_KEYS_JSON);
-    expect(loadConfig({ ...base, API_KEYS_FILE: file }).apiKeys).toHaveLength(7);
-    expect(problems({ ...base, API_KEYS_FILE: `${file}.missing` })[0]).toMatch(/cannot read .*ENOENT/);
-    expect(problems({ ...base, API_KEYS_FILE: file, API_KEYS: API_KEYS_JSON })[0]).toMatch(/not both/);
+    const dir = mkdtempSync(path.join(tmpdir(), 'keys-'));
+    try {
+      const file = path.join(dir, 'keys.json');
+      writeFileSync(file, API_KEYS_JSON);
+      expect(loadConfig({ ...base, API_KEYS_FILE: file }).apiKeys).toHaveLength(7);
+      expect(problems({ ...base, API_KEYS_FILE: `${file}.missing` })[0]).toMatch(/cannot read .*ENOENT/);
+      expect(problems({ ...base, API_KEYS_FILE: file, API_KEYS: API_KEYS_JSON })[0]).toMatch(/not both/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('validates each key and never echoes the content of a bad key list', () => {
