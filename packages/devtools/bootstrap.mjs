@@ -90,12 +90,20 @@ installToolchain(false);
 // each task) finds the same Node and pnpm.
 const front = [path.dirname(process.execPath), toolchainBin];
 process.env.PATH = [...front, ...(process.env.PATH ?? '').split(path.delimiter).filter((dir) => !front.includes(dir))].join(path.delimiter);
+// No telemetry from the tools every child may run (Redocly's CLI, turbo).
+process.env.REDOCLY_TELEMETRY = 'off';
+process.env.TURBO_TELEMETRY_DISABLED = '1';
 
 /** `[command, ...args]` that runs the pinned pnpm. */
 export const pnpm = ['pnpm'];
 
 export function run(command, args, options = {}) {
   execFileSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+}
+
+/** Runs `turbo run ARGS…` through the pinned pnpm, from the workspace's root. */
+export function turbo(...args) {
+  run(pnpm[0], [...pnpm.slice(1), 'exec', 'turbo', 'run', ...args]);
 }
 
 /**

@@ -5,15 +5,13 @@
 // its side. See the README's "Frontend" section.
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ensureInstalled, pnpm, root, run } from './bootstrap.mjs';
+import { ensureInstalled, root, turbo } from './bootstrap.mjs';
 
 const app = path.join(root, 'apps', 'example-web');
 // EXAMPLE_WEB_SKIP_BUILD: the tests of this command run inside the test pipeline, which has built already.
 if (!process.env.EXAMPLE_WEB_SKIP_BUILD) {
   ensureInstalled();
-  run(pnpm[0], [...pnpm.slice(1), 'exec', 'turbo', 'run', 'build', 'bundle', '--filter=@connector-credentials/example-web^...', '--output-logs=errors-only'], {
-    env: { ...process.env, REDOCLY_TELEMETRY: 'off', TURBO_TELEMETRY_DISABLED: '1' },
-  });
+  turbo('build', 'bundle', '--filter=@connector-credentials/example-web^...', '--output-logs=errors-only');
 }
 
 const { createServer } = await import(createRequire(path.join(app, 'package.json')).resolve('vite'));

@@ -1,14 +1,12 @@
 // `npm run mock` / `pnpm mock`: Prism mock servers of both specs, for frontend teams. Ports are
 // MOCK_AITRONOS_PORT (default 4011) and MOCK_COMPOSIO_PORT (default 4010); MOCK_HOST defaults to
 // 127.0.0.1. See the README's scenario table.
-import { ensureInstalled, pnpm, run } from './bootstrap.mjs';
+import { ensureInstalled, turbo } from './bootstrap.mjs';
 
 // MOCK_SKIP_BUILD: the test of this command runs inside the test pipeline, which has built already.
 if (!process.env.MOCK_SKIP_BUILD) {
   ensureInstalled();
-  run(pnpm[0], [...pnpm.slice(1), 'exec', 'turbo', 'run', 'build', 'bundle', '--filter=@connector-credentials/mocks', '--filter=@connector-credentials/openapi', '--output-logs=errors-only'], {
-    env: { ...process.env, REDOCLY_TELEMETRY: 'off', TURBO_TELEMETRY_DISABLED: '1' },
-  });
+  turbo('build', 'bundle', '--filter=@connector-credentials/mocks', '--filter=@connector-credentials/openapi', '--output-logs=errors-only');
 }
 
 const { startMocks } = await import('../mocks/dist/index.js');

@@ -8,7 +8,7 @@
 // `--no-build` skips the build (the tests run it after turbo has built the server).
 import { existsSync, lstatSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ensureInstalled, pnpm, root, run } from './bootstrap.mjs';
+import { ensureInstalled, pnpm, root, run, turbo } from './bootstrap.mjs';
 
 const packageDir = path.join(root, '.cache', 'package', 'server');
 /** Development tools that must never be in the tree. */
@@ -65,9 +65,7 @@ function sizeOf(dir) {
 
 ensureInstalled();
 if (!process.argv.includes('--no-build')) {
-  run(pnpm[0], [...pnpm.slice(1), 'exec', 'turbo', 'run', 'build', '--filter=@connector-credentials/server...', '--output-logs=errors-only'], {
-    env: { ...process.env, REDOCLY_TELEMETRY: 'off', TURBO_TELEMETRY_DISABLED: '1' },
-  });
+  turbo('build', '--filter=@connector-credentials/server...', '--output-logs=errors-only');
 }
 rmSync(packageDir, { recursive: true, force: true });
 run(pnpm[0], [...pnpm.slice(1), '--filter', '@connector-credentials/server', 'deploy', '--prod', '--prefer-offline', '--reporter=append-only', '--loglevel=warn', packageDir]);

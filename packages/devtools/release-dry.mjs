@@ -10,15 +10,13 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureInstalled, pnpm, root, run } from './bootstrap.mjs';
+import { ensureInstalled, pnpm, root, turbo } from './bootstrap.mjs';
 
 const CLIENT = 'packages/client';
 const PUBLISHED = [CLIENT, 'packages/react-query'];
 if (!process.env.RELEASE_SKIP_BUILD) {
   ensureInstalled();
-  run(pnpm[0], [...pnpm.slice(1), 'exec', 'turbo', 'run', 'build', '--filter=@connector-credentials/client', '--filter=@connector-credentials/react-query', '--output-logs=errors-only'], {
-    env: { ...process.env, REDOCLY_TELEMETRY: 'off', TURBO_TELEMETRY_DISABLED: '1' },
-  });
+  turbo('build', '--filter=@connector-credentials/client', '--filter=@connector-credentials/react-query', '--output-logs=errors-only');
 }
 
 const copy = mkdtempSync(path.join(tmpdir(), 'release-dry-'));

@@ -3,11 +3,9 @@
 // tag, else the previous commit). Exits 1 when the Aitronos spec breaks its users and its
 // info.version major did not change.
 import { spawnSync } from 'node:child_process';
-import { ensureInstalled, pnpm, root, run } from './bootstrap.mjs';
+import { ensureInstalled, root, turbo } from './bootstrap.mjs';
 
 ensureInstalled();
-run(pnpm[0], [...pnpm.slice(1), 'exec', 'turbo', 'run', 'build', '--filter=@connector-credentials/spec-diff', '--output-logs=errors-only'], {
-  env: { ...process.env, REDOCLY_TELEMETRY: 'off', TURBO_TELEMETRY_DISABLED: '1' },
-});
+turbo('build', '--filter=@connector-credentials/spec-diff', '--output-logs=errors-only');
 const gate = spawnSync(process.execPath, ['packages/spec-diff/dist/cli.js', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(gate.status ?? 1);
