@@ -45,9 +45,8 @@ export interface CredentialsReader {
 const expiryOf = (credentials: StoredCredentials) => (credentials.expires_at === null ? undefined : Date.parse(credentials.expires_at));
 
 export function createCredentialsReader(gateway: ComposioGateway, store: CredentialStore, options: ReaderOptions, metrics?: Metrics): CredentialsReader {
-  /** How long this credential may be kept, in ms; 0 when it must not be. */
+  /** How long this ACTIVE credential may be kept, in ms; 0 when it must not be. */
   function lifetime(credentials: StoredCredentials): number {
-    if (credentials.status !== 'ACTIVE') return 0;
     const expiry = expiryOf(credentials);
     if (expiry === undefined) return options.ttlMs;
     return Math.max(0, Math.min(options.ttlMs, expiry - Date.now() - options.expiryMarginMs));

@@ -96,6 +96,23 @@ const MAX_VALIDATION_ERRORS = 20;
 const MAX_TEXT = 300;
 const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text);
 
+/** One field the request got wrong: where (`path`, `query`, `body`, …), its JSON pointer, and what is wrong. */
+export interface FieldError {
+  location: string;
+  path: string;
+  message: string;
+}
+
+/** A refusal of the request field by field, as the validator's errors and the handlers' own checks give it. */
+export function validationError(errors: FieldError[], cause?: unknown): AppError {
+  const first = errors[0];
+  return new AppError('VALIDATION_ERROR', {
+    systemMessage: first ? `request${first.path} ${first.message}` : 'The request does not match the spec',
+    details: { errors },
+    cause,
+  });
+}
+
 /** Any thrown value -> AppError. Unknown faults become INTERNAL_ERROR; their text never reaches the caller. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -107,12 +124,7 @@ export function toAppError(error: unknown): AppError {
       const location = item.location ?? (/^\/?(params|path)/.test(path) ? 'path' : path.split('/')[1] ?? 'request');
       return { location, path: clip(path), message: clip(item.message ?? 'is invalid') };
     });
-    const first = errors[0];
-    return new AppError('VALIDATION_ERROR', {
-      systemMessage: first ? `request${first.path} ${first.message}` : 'The request does not match the spec',
-      details: { errors },
-      cause: error,
-    });
+    return validationError(errors, error);
   }
   if (status === 400) return new AppError('VALIDATION_ERROR', { systemMessage: 'The request could not be parsed', cause: error });
   if (status === 404) return new AppError('ROUTE_NOT_FOUND', { systemMessage: 'No operation of the spec matches this path', cause: error });

@@ -45,18 +45,18 @@ function clientErrorOf(error: NodeJS.ErrnoException): AppError {
 /** Requests Node's HTTP parser refuses (oversized headers, malformed lines, slow senders) still get the envelope. */
 function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   const previous = lastResponse.get(socket);
-  if (previous !== undefined && !previous.writableFinished && error.code !== 'ECONNRESET' && socket.writable && !previous.req.complete) {
-    // The request being answered is still arriving (its body stalled until the request timed
-    // out, or went bad): what waits for the body would wait for ever. It is answered here, and
-    // the socket closed.
-    if (previous.headersSent) socket.destroy();
-    else {
-      const { status, headers, body } = errorAnswer(clientErrorOf(error), previous.req.id ?? newRequestId());
-      previous.writeHead(status, { ...headers, Connection: 'close' }).end(body, () => socket.destroy());
-    }
-    return;
-  }
   if (previous !== undefined && !previous.writableFinished && error.code !== 'ECONNRESET' && socket.writable) {
+    if (!previous.req.complete) {
+      // The request being answered is still arriving (its body stalled until the request timed
+      // out, or went bad): what waits for the body would wait for ever. It is answered here, and
+      // the socket closed.
+      if (previous.headersSent) socket.destroy();
+      else {
+        const { status, headers, body } = errorAnswer(clientErrorOf(error), previous.req.id ?? newRequestId());
+        previous.writeHead(status, { ...headers, Connection: 'close' }).end(body, () => socket.destroy());
+      }
+      return;
+    }
     // Garbage after a complete request that is still being answered: finish that answer (it is
     // the last on this connection), then close. The garbage itself gets no second answer.
     if (!previous.headersSent) previous.setHeader('Connection', 'close');

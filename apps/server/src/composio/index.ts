@@ -22,9 +22,9 @@ import type { ConnectedAccount } from '@connector-credentials/types';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { sharedProbe } from '../probe.js';
 import { accountChecker } from './body.js';
 import { createComposioHttp, type ComposioRequestHook } from './http.js';
-import { sharedProbe } from '../probe.js';
 import { isOutage, translateUpstreamError, type TranslationContext } from './translate.js';
 
 export type ComposioSettings = Pick<Config, 'composio' | 'breaker' | 'upstreamRetryAfterSeconds'>;

@@ -69,9 +69,10 @@ function classify(error: unknown, context: TranslationContext): Translation {
           systemMessage: 'Composio refused the connection id as malformed',
           details: {
             errors: [
-              context.connectionIdFrom === 'body'
-                ? { location: 'body', path: '/body/connection_id', message: 'is not a valid Composio connected-account id' }
-                : { location: 'path', path: '/params/connection_id', message: 'is not a valid Composio connected-account id' },
+              {
+                ...(context.connectionIdFrom === 'body' ? { location: 'body', path: '/body/connection_id' } : { location: 'path', path: '/params/connection_id' }),
+                message: 'is not a valid Composio connected-account id',
+              },
             ],
           },
           cause: error,

@@ -7,7 +7,7 @@ import type { AitronosOperations, CredentialRecord } from '@connector-credential
 import type { ComposioGateway } from '../composio/index.js';
 import type { CredentialsReader } from '../credentials-reader.js';
 import { principalOf } from '../auth.js';
-import { AppError, credentialNotFound } from '../errors.js';
+import { AppError, credentialNotFound, validationError } from '../errors.js';
 import { registrationOf } from '../map-connected-account.js';
 import { CREDENTIALS_PATH } from '../paths.js';
 import type { CredentialEntry, Registry } from '../registry/registry.js';
@@ -29,12 +29,7 @@ export function registerCredential(deps: RegistryAdminDependencies): RequestHand
   return async (req, res) => {
     const { connection_id: connectionId, organization_id: organizationId, credential_name: name } = req.body;
     // PostgreSQL text cannot hold NUL: refused here, as the spec says, not a database error.
-    if (name?.includes('\u0000')) {
-      throw new AppError('VALIDATION_ERROR', {
-        systemMessage: 'request/body/credential_name must not contain NUL (U+0000)',
-        details: { errors: [{ location: 'body', path: '/body/credential_name', message: 'must not contain NUL (U+0000)' }] },
-      });
-    }
+    if (name?.includes('\u0000')) throw validationError([{ location: 'body', path: '/body/credential_name', message: 'must not contain NUL (U+0000)' }]);
     const account = await deps.gateway.getConnectedAccount(connectionId, { requestId: String(req.id), idFrom: 'body' });
     const result = await deps.registry.register(registrationOf(account, { connection_id: connectionId, organization_id: organizationId, credential_name: name ?? null }));
     if ('existingId' in result) {
