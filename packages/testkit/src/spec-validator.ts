@@ -25,8 +25,8 @@ export interface SpecValidator {
   validateResponse(method: string, pathTemplate: string, status: number | string, body: unknown): ValidationResult;
   /** Every named response example of the spec. */
   responseExamples(): NamedExample[];
-  /** The headers the documented response of an operation declares, their names in lower case. */
-  responseHeaders(method: string, pathTemplate: string, status: number | string): string[];
+  /** The headers the documented response of an operation declares, by name in lower case, references followed. */
+  responseHeaders(method: string, pathTemplate: string, status: number | string): Record<string, { example?: unknown; schema?: unknown }>;
 }
 
 const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -89,7 +89,9 @@ export function createSpecValidator(bundlePath: string): SpecValidator {
     responseHeaders(method, pathTemplate, status) {
       const responsePointer = follow(document, `/paths/${escapePointer(pathTemplate)}/${method.toLowerCase()}/responses/${status}`);
       const { headers } = at(document, responsePointer) as { headers?: Record<string, unknown> };
-      return Object.keys(headers ?? {}).map((name) => name.toLowerCase());
+      return Object.fromEntries(
+        Object.keys(headers ?? {}).map((name) => [name.toLowerCase(), at(document, follow(document, `${responsePointer}/headers/${escapePointer(name)}`)) as { example?: unknown }]),
+      );
     },
     responseExamples() {
       const out: NamedExample[] = [];
